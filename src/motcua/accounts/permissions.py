@@ -1,0 +1,64 @@
+"""What each role may do in the admin: Django model permissions derived from active memberships.
+
+The mapping is data in one place; ``RoleBackend`` answers ``user.has_perm`` from it, so there are
+no groups to keep in sync with memberships.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.backends import ModelBackend
+
+from motcua.accounts.models import Role, StaffMembership
+
+_CRUD = ("add", "change", "delete", "view")
+CATALOG_MODELS = ("sector", "procedure", "procedureversion", "procedurevariant", "requireddocument",
+                  "feeitem", "workflowstep", "legalbasis")
+ORG_MODELS = ("orgunit", "unitcoderecord", "desk")
+
+
+def _perms(app: str, models: tuple[str, ...], actions: tuple[str, ...]) -> set[str]:
+    return {f"{app}.{action}_{model}" for model in models for action in actions}
+
+
+_VIEW_ALL = (
+    _perms("catalog", CATALOG_MODELS, ("view",))
+    | _perms("org", ORG_MODELS + ("adminunit", "adminunitdataset"), ("view",))
+)
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.RECEPTIONIST: frozenset(_VIEW_ALL | _perms("accounts", ("applicant",), ("add", "change", "view"))),
+    Role.SPECIALIST: frozenset(_VIEW_ALL | _perms("accounts", ("applicant",), ("view",))),
+    Role.LEADER: frozenset(_VIEW_ALL | _perms("accounts", ("applicant", "user", "staffmembership"), ("view",))),
+    Role.CLERK: frozenset(_VIEW_ALL),
+    Role.UNIT_ADMIN: frozenset(
+        _VIEW_ALL
+        | _perms("catalog", CATALOG_MODELS, _CRUD)
+        | _perms("org", ("desk",), _CRUD) | _perms("org", ("orgunit",), ("change",))
+        | _perms("accounts", ("user", "staffmembership"), _CRUD) | _perms("accounts", ("applicant",), ("view",))
+    ),
+    Role.SYSTEM_ADMIN: frozenset(
+        _perms("catalog", CATALOG_MODELS, _CRUD)
+        | _perms("org", ORG_MODELS, _CRUD) | _perms("org", ("adminunit", "adminunitdataset"), ("view",))
+        | _perms("accounts", ("user", "staffmembership", "applicant"), _CRUD)
+    ),
+    Role.INSPECTOR: frozenset(
+        _VIEW_ALL | _perms("accounts", ("applicant", "user", "staffmembership"), ("view",))
+    ),
+}
+
+
+class RoleBackend(ModelBackend):
+    """ModelBackend whose group permissions come from the roles the user holds."""
+
+    def get_group_permissions(self, user_obj, obj=None):
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_role_perm_cache"):
+            roles = set(
+                StaffMembership.objects.filter(user_id=user_obj.pk, is_active=True).values_list("role", flat=True)
+            )
+            perms: set[str] = set()
+            for role in roles:
+                perms |= ROLE_PERMISSIONS.get(role, frozenset())
+            user_obj._role_perm_cache = perms
+        return user_obj._role_perm_cache

@@ -1,0 +1,43 @@
+"""The ``motcua`` command: MotCua's own commands over Django management.
+
+``motcua load-demo`` runs the management command ``load_demo``; any other Django command works too
+(``motcua shell``, ``motcua dbshell``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+COMMANDS = {
+    "demo": "migrate, load the demo province and serve it (--no-serve to stop after loading)",
+    "serve": "serve MotCua over HTTP with waitress (PORT, --host, --port)",
+    "migrate": "create or update the database tables",
+    "load-demo": "load the demo province: units, desks, staff for every role, procedures",
+    "createadmin": "create a system administrator account",
+    "catalog": "catalog export [FILE] | catalog import FILE — the procedure catalogue as JSON",
+    "admin-units": "admin-units import [FILE ...] — load the national administrative-unit list",
+}
+
+
+def _usage() -> str:
+    lines = ["usage: motcua COMMAND [options]   (motcua COMMAND --help for each)", "", "commands:"]
+    lines += [f"  {name:<12} {text}" for name, text in COMMANDS.items()]
+    lines += ["", "Any Django management command also works, e.g. motcua shell."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    if len(argv) < 2 or argv[1] in {"-h", "--help", "help"}:
+        print(_usage())
+        return
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
+    from django.core.management import execute_from_command_line
+
+    command = argv[1].replace("-", "_") if argv[1] in COMMANDS else argv[1]
+    execute_from_command_line(["motcua", command, *argv[2:]])
+
+
+if __name__ == "__main__":
+    main()
