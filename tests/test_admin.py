@@ -118,3 +118,36 @@ def test_unit_admin_cannot_edit_shared_commune_procedures(client, tree):
     client.force_login(commune_admin)
     html = client.get(f"/admin/catalog/procedure/{shared.pk}/change/").content.decode()
     assert 'name="_save"' not in html  # shown read-only
+
+
+def test_editing_a_published_versions_dates_into_an_overlap_is_refused(client, sysadmin, tree):
+    import datetime as dt
+
+    from motcua.catalog.models import ProcedureVersion, VersionStatus
+
+    p = factories.procedure(competent_unit=tree["justice"])
+    first = p.versions.get()
+    ProcedureVersion.objects.filter(pk=first.pk).update(valid_to=dt.date(2025, 12, 31))
+    second = ProcedureVersion.objects.create(procedure=p, number=2, status=VersionStatus.PUBLISHED,
+                                             valid_from=dt.date(2026, 1, 1), result_name="Quyết định")
+    data = {"procedure": p.pk, "number": 2, "valid_from": "2025-10-01", "valid_to": "", "publication_decision": "",
+            "for_citizens": "on", "result_name": "Quyết định", "result_type": "paper", "online_mode": "none",
+            **management("legal_bases"), **management("variants")}
+    response = client.post(f"/admin/catalog/procedureversion/{second.pk}/change/", data)
+    assert response.status_code == 200
+    assert "trùng với phiên bản số 1" in response.content.decode()
+    second.refresh_from_db()
+    assert second.valid_from == dt.date(2026, 1, 1)
+
+
+def test_publish_action_reports_why_it_refused(client, sysadmin, tree):
+    from motcua.catalog.models import VersionStatus, WorkflowStep
+
+    p = factories.procedure(competent_unit=tree["justice"], published=False)
+    version = p.versions.get()
+    WorkflowStep.objects.filter(variant__version=version, order=2).delete()
+    response = client.post("/admin/catalog/procedureversion/", {"action": "publish", "_selected_action": [version.pk]},
+                           follow=True)
+    assert "Tổng thời gian các bước" in response.content.decode()
+    version.refresh_from_db()
+    assert version.status == VersionStatus.DRAFT

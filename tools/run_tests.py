@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -21,10 +22,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+TOTALS = {"passed": 0, "failed": 0, "skipped": 0, "error": 0}
+_COUNT = re.compile(r"(\d+) (passed|failed|skipped|errors?)\b")
+
+
 def pytest(database_url: str, label: str, args: list[str]) -> int:
+    """Run pytest, echoing its output live and adding its closing counts to TOTALS."""
     print(f"\n=== MotCua tests on {label} ===", flush=True)
     env = dict(os.environ, DATABASE_URL=database_url, MOTCUA_TEST_DB=label)
-    return subprocess.call([sys.executable, "-m", "pytest", *args], cwd=ROOT, env=env)
+    process = subprocess.Popen([sys.executable, "-m", "pytest", *args], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+    last = ""
+    for line in process.stdout:
+        print(line, end="", flush=True)
+        if _COUNT.search(line):
+            last = line
+    status = process.wait()
+    for number, kind in _COUNT.findall(last):
+        TOTALS["error" if kind.startswith("error") else kind] += int(number)
+    if status != 0 and not _COUNT.search(last):
+        TOTALS["error"] += 1  # pytest could not even start: count it as a failure
+    return status
 
 
 def pg_bindir() -> Path | None:
@@ -73,10 +91,12 @@ def main(args: list[str]) -> int:
         bindir = pg_bindir()
         if bindir is None:
             print("\nPostgreSQL server binaries not found (apt-get install postgresql): PostgreSQL run skipped.")
+            print(f"{TOTALS['passed']} passed, {TOTALS['failed'] + TOTALS['error']} failed, {TOTALS['skipped']} skipped")
             return sqlite_status
         with throwaway_cluster(bindir) as url:
             pg_status = pytest(url, "PostgreSQL", args)
     print(f"\nSQLite: {'passed' if sqlite_status == 0 else 'FAILED'}; PostgreSQL: {'passed' if pg_status == 0 else 'FAILED'}")
+    print(f"{TOTALS['passed']} passed, {TOTALS['failed'] + TOTALS['error']} failed, {TOTALS['skipped']} skipped")
     return sqlite_status or pg_status
 
 

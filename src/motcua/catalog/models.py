@@ -89,7 +89,7 @@ class Procedure(models.Model):
 
 
 class ProcedureVersion(models.Model):
-    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="versions")
+    procedure = models.ForeignKey(Procedure, verbose_name=_("Thủ tục"), on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField(_("Phiên bản số"))
     status = models.CharField(_("Trạng thái"), max_length=20, choices=VersionStatus.choices, default=VersionStatus.DRAFT)
     valid_from = models.DateField(_("Hiệu lực từ ngày"))
@@ -124,7 +124,7 @@ class ProcedureVersion(models.Model):
 
 
 class LegalBasis(models.Model):
-    version = models.ForeignKey(ProcedureVersion, on_delete=models.CASCADE, related_name="legal_bases")
+    version = models.ForeignKey(ProcedureVersion, verbose_name=_("Phiên bản"), on_delete=models.CASCADE, related_name="legal_bases")
     order = models.PositiveSmallIntegerField(_("Thứ tự"))
     number = models.CharField(_("Số, ký hiệu văn bản"), max_length=100)
     title = models.CharField(_("Trích yếu"), max_length=500)
@@ -143,7 +143,7 @@ class LegalBasis(models.Model):
 class ProcedureVariant(models.Model):
     """A case (trường hợp) of a procedure version, with its own time limit, documents, fees, steps."""
 
-    version = models.ForeignKey(ProcedureVersion, on_delete=models.CASCADE, related_name="variants")
+    version = models.ForeignKey(ProcedureVersion, verbose_name=_("Phiên bản"), on_delete=models.CASCADE, related_name="variants")
     code = models.CharField(_("Mã trường hợp"), max_length=30)
     order = models.PositiveSmallIntegerField(_("Thứ tự"), default=1)
     name = models.CharField(_("Tên trường hợp"), max_length=500)
@@ -173,7 +173,7 @@ class ProcedureVariant(models.Model):
 
 
 class RequiredDocument(models.Model):
-    variant = models.ForeignKey(ProcedureVariant, on_delete=models.CASCADE, related_name="documents")
+    variant = models.ForeignKey(ProcedureVariant, verbose_name=_("Trường hợp"), on_delete=models.CASCADE, related_name="documents")
     order = models.PositiveSmallIntegerField(_("Thứ tự"))
     name = models.CharField(_("Tên giấy tờ"), max_length=1000)
     kind = models.CharField(_("Loại bản"), max_length=20, choices=DocumentKind.choices)
@@ -195,7 +195,7 @@ class RequiredDocument(models.Model):
 
 
 class FeeItem(models.Model):
-    variant = models.ForeignKey(ProcedureVariant, on_delete=models.CASCADE, related_name="fees")
+    variant = models.ForeignKey(ProcedureVariant, verbose_name=_("Trường hợp"), on_delete=models.CASCADE, related_name="fees")
     order = models.PositiveSmallIntegerField(_("Thứ tự"))
     kind = models.CharField(_("Loại"), max_length=10, choices=FeeKind.choices)
     name = models.CharField(_("Tên khoản thu"), max_length=500)
@@ -222,7 +222,7 @@ class FeeItem(models.Model):
 class WorkflowStep(models.Model):
     """One step of the internal workflow (quy trình nội bộ): who, where, and its time budget."""
 
-    variant = models.ForeignKey(ProcedureVariant, on_delete=models.CASCADE, related_name="steps")
+    variant = models.ForeignKey(ProcedureVariant, verbose_name=_("Trường hợp"), on_delete=models.CASCADE, related_name="steps")
     order = models.PositiveSmallIntegerField(_("Bước"))
     name = models.CharField(_("Nội dung công việc"), max_length=500)
     role = models.CharField(_("Vai trò thực hiện"), max_length=20,

@@ -55,7 +55,7 @@ class AdminUnit(models.Model):
     valid_from = models.DateField(_("Hiệu lực từ"), null=True, blank=True)
     valid_to = models.DateField(_("Hiệu lực đến"), null=True, blank=True)
     successor_code = models.CharField(_("Mã đơn vị kế thừa"), max_length=5, blank=True)
-    dataset = models.ForeignKey(AdminUnitDataset, on_delete=models.PROTECT, related_name="units")
+    dataset = models.ForeignKey(AdminUnitDataset, verbose_name=_("Bộ danh mục"), on_delete=models.PROTECT, related_name="units")
 
     class Meta:
         verbose_name = _("đơn vị hành chính")
@@ -131,7 +131,7 @@ class OrgUnit(models.Model):
 class UnitCodeRecord(models.Model):
     """One period of a unit's codes: the history behind the 1/7/2025 reorganisation and later ones."""
 
-    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="code_history")
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("Đơn vị"), on_delete=models.CASCADE, related_name="code_history")
     identifier = models.CharField(_("Mã định danh điện tử"), max_length=35, db_index=True)
     admin_unit_code = models.CharField(_("Mã đơn vị hành chính"), max_length=5, blank=True)
     valid_from = models.DateField(_("Từ ngày"), null=True, blank=True)
