@@ -58,7 +58,7 @@ def _variant_post(variant, steps):
 
 
 def test_workflow_budgets_that_do_not_add_up_are_refused(client, sysadmin, tree):
-    p = factories.procedure(competent_unit=tree["justice"], days="3")
+    p = factories.procedure(competent_unit=tree["justice"], days="3", published=False)
     variant = ProcedureVariant.objects.get(version__procedure=p)
     steps = list(variant.steps.order_by("order"))
     url = f"/admin/catalog/procedurevariant/{variant.pk}/change/"
@@ -120,24 +120,24 @@ def test_unit_admin_cannot_edit_shared_commune_procedures(client, tree):
     assert 'name="_save"' not in html  # shown read-only
 
 
-def test_editing_a_published_versions_dates_into_an_overlap_is_refused(client, sysadmin, tree):
+def test_published_version_cannot_be_edited_or_deleted(client, sysadmin, tree):
     import datetime as dt
 
-    from motcua.catalog.models import ProcedureVersion, VersionStatus
+    from motcua.catalog.models import ProcedureVersion
 
     p = factories.procedure(competent_unit=tree["justice"])
-    first = p.versions.get()
-    ProcedureVersion.objects.filter(pk=first.pk).update(valid_to=dt.date(2025, 12, 31))
-    second = ProcedureVersion.objects.create(procedure=p, number=2, status=VersionStatus.PUBLISHED,
-                                             valid_from=dt.date(2026, 1, 1), result_name="Quyết định")
-    data = {"procedure": p.pk, "number": 2, "valid_from": "2025-10-01", "valid_to": "", "publication_decision": "",
-            "for_citizens": "on", "result_name": "Quyết định", "result_type": "paper", "online_mode": "none",
+    published = p.versions.get()
+    data = {"procedure": p.pk, "number": 1, "valid_from": "2020-01-01", "valid_to": "", "publication_decision": "",
+            "for_citizens": "on", "result_name": "Khác", "result_type": "paper", "online_mode": "none",
             **management("legal_bases"), **management("variants")}
-    response = client.post(f"/admin/catalog/procedureversion/{second.pk}/change/", data)
-    assert response.status_code == 200
-    assert "trùng với phiên bản số 1" in response.content.decode()
-    second.refresh_from_db()
-    assert second.valid_from == dt.date(2026, 1, 1)
+    assert client.post(f"/admin/catalog/procedureversion/{published.pk}/change/", data).status_code == 403
+    assert client.post(f"/admin/catalog/procedureversion/{published.pk}/delete/", {"post": "yes"}).status_code == 403
+    variant = published.variants.get()
+    assert client.get(f"/admin/catalog/procedurevariant/{variant.pk}/change/").status_code == 200  # view only
+    assert 'name="_save"' not in client.get(f"/admin/catalog/procedurevariant/{variant.pk}/change/").content.decode()
+    published.refresh_from_db()
+    assert published.valid_from == dt.date(2025, 7, 1) and published.result_name == "Quyết định"
+    assert ProcedureVersion.objects.filter(pk=published.pk).exists()
 
 
 def test_publish_action_reports_why_it_refused(client, sysadmin, tree):

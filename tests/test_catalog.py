@@ -91,7 +91,7 @@ def _variant(doc, p=0, v=0, c=0):
     (lambda d: d["procedures"][6].update(sector="KHONGCO"), "lĩnh vực “KHONGCO”"),
     (lambda d: d["procedures"][7].update(competent_unit="000.00.99.H56"), "không có đơn vị"),
     (lambda d: d["procedures"][8]["versions"].append(dict(d["procedures"][8]["versions"][0], number=2)),
-     "cùng công khai trong một khoảng thời gian"),
+     "cùng có hiệu lực trong một khoảng thời gian"),
     (lambda d: d["procedures"][9]["versions"][0].update(valid_from="1/7/2025"), "không phải ngày dạng YYYY-MM-DD"),
     (lambda d: d.update(format="other"), "không phải danh mục MotCua"),
 ])
@@ -109,7 +109,8 @@ def test_all_problems_are_reported_at_once(demo_units):
         d["procedures"][1]["level"] = "district"
     with pytest.raises(CatalogImportError) as exc:
         import_catalog(_broken(breakage))
-    assert len(exc.value.errors) == 2
+    assert any(e.startswith("$.procedures[0].code") for e in exc.value.errors)
+    assert any(e.startswith("$.procedures[1].level") for e in exc.value.errors)
 
 
 def test_import_overlapping_an_existing_published_version_rolls_back(demo_units):
@@ -117,7 +118,7 @@ def test_import_overlapping_an_existing_published_version_rolls_back(demo_units)
     before = counts()
     doc = {"format": "motcua-catalog", "format_version": 1, "sectors": [],
            "procedures": [dict(DEMO["procedures"][0], versions=[dict(DEMO["procedures"][0]["versions"][0], number=2)])]}
-    with pytest.raises(CatalogImportError, match="trùng với phiên bản số 1"):
+    with pytest.raises(CatalogImportError, match="phiên bản 1 và 2 cùng có hiệu lực"):
         import_catalog(doc)
     assert counts() == before
 
@@ -141,7 +142,7 @@ def test_publication_checks_budgets_and_overlap():
         publish_version(second)
     retire_version(draft, dt.date(2025, 12, 31))
     publish_version(second)
-    assert published_version(p, dt.date(2025, 8, 1)) is None  # version 1 retired: no published one then
+    assert published_version(p, dt.date(2025, 8, 1)) == draft  # retired, but it was the law then
     assert published_version(p, dt.date(2026, 2, 1)) == ProcedureVersion.objects.get(pk=second.pk)
     with pytest.raises(ValidationError, match="dự thảo"):
         publish_version(second)
@@ -175,3 +176,65 @@ def test_database_refuses_non_positive_limits_and_budgets():
     with pytest.raises(IntegrityError), transaction.atomic():
         ProcedureVariant.objects.filter(pk=variant.pk).update(time_limit_value=-1)
     assert VersionStatus.PUBLISHED == p.versions.get().status
+
+
+BASE = {"format": "motcua-catalog", "format_version": 1, "sectors": [{"code": "HT", "name": "Hộ tịch"}],
+        "procedures": [{"code": "1.000001", "name": "Khai sinh", "sector": "HT", "level": "province",
+                        "competent_unit": "000.00.12.H56",
+                        "versions": [{"number": 1, "status": "published", "valid_from": "2025-07-01",
+                                      "applicant_kinds": ["citizen"], "result_name": "Giấy khai sinh",
+                                      "result_type": "paper", "online_mode": "none",
+                                      "variants": [{"code": "TH1", "name": "Chung",
+                                                    "time_limit": {"value": "1", "unit": "working_days"},
+                                                    "fees": [{"kind": "charge", "name": "Lệ phí", "amount": 0}],
+                                                    "steps": [{"order": 1, "name": "Xử lý", "role": "specialist",
+                                                               "budget": {"value": "1", "unit": "working_days"}}]}]}]}]}
+
+
+def _base(mutate=None):
+    doc = copy.deepcopy(BASE)
+    if mutate:
+        mutate(doc["procedures"][0], doc["procedures"][0]["versions"][0], doc["procedures"][0]["versions"][0]["variants"][0])
+    return doc
+
+
+@pytest.mark.parametrize("mutate,expected", [
+    (lambda p, v, c: p.update(competent_unit=["x"]), "$.procedures[0].competent_unit: phải là chuỗi"),
+    (lambda p, v, c: p.update(code=1001193), "$.procedures[0].code: phải là chuỗi"),
+    (lambda p, v, c: v.update(number=[1]), "$.procedures[0].versions[0].number"),
+    (lambda p, v, c: v.update(number=3_000_000_000), "số nguyên từ 1 đến"),
+    (lambda p, v, c: c["fees"][0].update(amount=None, formula=5), "formula: phải là chuỗi"),
+    (lambda p, v, c: c["fees"][0].update(amount=None, formula="+".join(["1"] * 300)), "dài quá 500"),
+    (lambda p, v, c: c["fees"][0].update(amount=10**20), "amount: phải là số nguyên từ 0"),
+    (lambda p, v, c: c["steps"][0].update(unit={}), "steps[0].unit: phải là chuỗi"),
+    (lambda p, v, c: p.update(name="Đăng ký " * 62 + "khai sinh của công dân"), "name: dài quá 500"),
+    (lambda p, v, c: p.update(competent_unit=None), "phải có cơ quan có thẩm quyền"),
+    (lambda p, v, c: c.update(documents=[{"name": "Tờ khai", "kind": "original",
+                                          "template": {"name": "..", "content_base64": "UERG"}}]), "tên tệp mẫu"),
+    (lambda p, v, c: c.update(documents=[{"name": "Tờ khai", "kind": "original",
+                                          "template": {"name": "a/b.pdf", "content_base64": "UERG"}}]), "tên tệp mẫu"),
+])
+def test_wrongly_typed_or_oversized_import_is_a_clear_refusal(demo_units, mutate, expected):
+    with pytest.raises(CatalogImportError) as exc:
+        import_catalog(_base(mutate))
+    assert any(expected in e for e in exc.value.errors), exc.value.errors
+    assert counts() == (0, 0, 0, 0, 0, 0, 0)
+
+
+def test_a_published_version_is_not_replaced_by_import(demo_units):
+    import_catalog(_base())
+    import_catalog(_base())  # the same content again: accepted, nothing changes
+    with pytest.raises(CatalogImportError, match="không thể thay thế"):
+        import_catalog(_base(lambda p, v, c: v.update(status="draft", result_name="Khác")))
+    assert ProcedureVersion.objects.get().result_name == "Giấy khai sinh"
+
+
+def test_failed_import_leaves_no_template_files(demo_units, settings):
+    import os
+
+    import_catalog(_base())
+    doc = _base(lambda p, v, c: (v.update(number=2), c.update(documents=[{"name": "Tờ khai", "kind": "original",
+                                 "template": {"name": "mau.pdf", "content_base64": "UERG"}}])))
+    with pytest.raises(CatalogImportError, match="cùng có hiệu lực"):
+        import_catalog(doc)
+    assert not any(files for _, _, files in os.walk(settings.MEDIA_ROOT))

@@ -124,3 +124,36 @@ def test_admin_unit_code_checked_against_the_loaded_list():
     factories.unit(admin_unit_code="14797")
     with pytest.raises(ValidationError, match="không có trong danh mục"):
         factories.unit(admin_unit_code="99999")
+
+
+def test_codes_are_recorded_when_they_take_effect_and_admin_edits_never_crash(client):
+    from motcua.accounts.models import Role
+    from tests.test_authorization import _unit_post
+
+    t = factories.province_tree()
+    with pytest.raises(ValidationError, match="tương lai"):
+        change_unit_codes(t["justice"], "000.00.77.H99", "", dt.date(2099, 1, 1))
+    future = factories.unit("Sở sắp thành lập", t["province"], valid_from=dt.date(2099, 1, 1))
+    client.force_login(factories.staff(t["province"], Role.SYSTEM_ADMIN))
+    response = client.post(f"/admin/org/orgunit/{future.pk}/change/",
+                           _unit_post(future, identifier="000.00.78.H99", valid_from="2099-01-01"))
+    assert response.status_code == 302  # a period that has not begun is simply corrected
+    future.refresh_from_db()
+    assert future.identifier == "000.00.78.H99" and future.code_history.get().identifier == "000.00.78.H99"
+
+
+@pytest.mark.parametrize("doc", [
+    {"decision": "x", "provinces": "38"},
+    {"decision": "x", "provinces": [["38"]]},
+    {"decision": 5, "provinces": [{"code": "38", "name": "T", "kind": "province"}]},
+    ["not", "an", "object"],
+])
+def test_malformed_admin_unit_file_is_a_clear_error(tmp_path, doc):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "units.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("admin_units", "import", str(path))
+    assert AdminUnit.objects.count() == 0

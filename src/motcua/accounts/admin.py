@@ -1,25 +1,67 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import Exists, OuterRef
+from django.core.exceptions import ValidationError
 
 from motcua.accounts import services
-from motcua.accounts.models import Applicant, StaffMembership, User
-from motcua.accounts.scope import sees_everything, visible_units
-from motcua.admin_base import ServiceCleanForm, UnitScopedAdminMixin
+from motcua.accounts.models import Applicant, Role, StaffMembership, User
+from motcua.accounts.scope import editable_users, may_grant, scoped, viewable_users, visible_units
+from motcua.admin_base import ScopedAdmin, ScopedInline, ServiceCleanForm
 
 
-class MembershipInline(UnitScopedAdminMixin, admin.TabularInline):
+class MembershipFormSet(forms.BaseInlineFormSet):
+    """Every role added or changed here must be one the editor may hand out in that unit."""
+
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            if not form.cleaned_data or not form.has_changed() or form.cleaned_data.get("DELETE"):
+                continue
+            try:
+                services.check_may_grant(self.actor, None, form.cleaned_data["unit"], form.cleaned_data["role"])
+            except ValidationError as exc:
+                form.add_error(None, exc)
+
+
+class MembershipInline(ScopedInline, admin.TabularInline):
     model = StaffMembership
+    formset = MembershipFormSet
     extra = 1
     fields = ["unit", "role", "is_active"]
     autocomplete_fields = ["unit"]
-    scope_fields = ("unit",)  # the memberships in units the editor may see, never the others
+
+    def get_queryset(self, request):
+        return scoped(super().get_queryset(request), request.user, "unit", perm="accounts.view_staffmembership")
+
+
+class StaffCreationForm(DjangoUserAdmin.add_form):
+    """A new staff account comes with its first role, so it is never created out of everyone's reach."""
+
+    full_name = forms.CharField(label="Họ và tên", max_length=150)
+    unit = forms.ModelChoiceField(label="Đơn vị", queryset=User.objects.none(), required=False)
+    role = forms.ChoiceField(label="Vai trò", choices=[("", "---------")] + Role.choices, required=False)
+
+    class Meta(DjangoUserAdmin.add_form.Meta):
+        model = User
+        fields = ("username", "full_name")
+
+    def clean(self):
+        data = super().clean()
+        unit, role = data.get("unit"), data.get("role")
+        if (unit is None) != (not role):
+            raise ValidationError("Chọn cả đơn vị và vai trò cho cán bộ mới.")
+        if unit is None and not self.actor.is_superuser:
+            raise ValidationError("Cán bộ mới phải có một vai trò tại đơn vị bạn quản lý.")
+        if unit is not None:
+            services.check_may_grant(self.actor, None, unit, role)
+        return data
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ScopedAdmin, DjangoUserAdmin):
+    add_form = StaffCreationForm
     inlines = [MembershipInline]
     list_display = ["username", "full_name", "email", "is_active", "is_staff"]
     search_fields = ["username", "full_name", "email"]
@@ -30,17 +72,23 @@ class UserAdmin(DjangoUserAdmin):
         ("Thời điểm", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("username", "full_name", "password1", "password2")}),
+        (None, {"classes": ("wide",), "fields": ("username", "full_name", "unit", "role", "usable_password",
+                                                 "password1", "password2")}),
     )
     readonly_fields = ["last_login", "date_joined"]
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if sees_everything(request.user):
-            return qs
-        # Staff of the units the editor may see: one EXISTS over memberships, no per-row query.
-        in_scope = StaffMembership.objects.filter(user_id=OuterRef("pk"), unit__in=visible_units(request.user).values("pk"))
-        return qs.filter(Exists(in_scope))
+    def _scoped(self, request, action):
+        qs = DjangoUserAdmin.get_queryset(self, request)
+        return qs & (viewable_users(request.user) if action == "view" else editable_users(request.user))
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None:
+            form.base_fields["unit"].queryset = visible_units(request.user, "accounts.add_user")
+        return form
+
+    def get_inline_instances(self, request, obj=None):
+        return [] if obj is None else super().get_inline_instances(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -48,9 +96,28 @@ class UserAdmin(DjangoUserAdmin):
             fields.append("is_superuser")  # only a superuser makes another one
         return fields
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change and form.cleaned_data.get("unit"):
+            services.grant_role(obj, form.cleaned_data["unit"], form.cleaned_data["role"])
+
+
+def _clean_membership(membership: StaffMembership, actor) -> None:
+    if actor is not None and membership.unit_id and membership.role:
+        services.check_may_grant(actor, membership.user if membership.user_id else None, membership.unit, membership.role)
+
+
+class MembershipForm(ServiceCleanForm):
+    service_clean = _clean_membership
+
+    class Meta:
+        model = StaffMembership
+        fields = ["user", "unit", "role", "is_active"]
+
 
 @admin.register(StaffMembership)
-class StaffMembershipAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
+class StaffMembershipAdmin(ScopedAdmin):
+    form = MembershipForm
     scope_fields = ("unit",)
     list_display = ["user", "role", "unit", "is_active"]
     list_filter = ["role", "is_active"]
@@ -58,8 +125,12 @@ class StaffMembershipAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["user__username", "user__full_name", "unit__name"]
     autocomplete_fields = ["user", "unit"]
 
+    def object_editable(self, request, obj) -> bool:
+        # A role the editor could not hand out is not theirs to change or remove either.
+        return may_grant(request.user, obj.unit, obj.role)
 
-def _clean_applicant(applicant: Applicant) -> None:
+
+def _clean_applicant(applicant: Applicant, actor=None) -> None:
     data = services.clean_applicant(services.ApplicantData(
         kind=applicant.kind, full_name=applicant.full_name, cccd=applicant.cccd, tax_code=applicant.tax_code,
         date_of_birth=applicant.date_of_birth, address=applicant.address, phone=applicant.phone,
@@ -82,3 +153,8 @@ class ApplicantAdmin(admin.ModelAdmin):
     list_display = ["full_name", "kind", "cccd", "tax_code", "phone"]
     list_filter = ["kind"]
     search_fields = ["full_name", "cccd", "tax_code", "phone"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user
+        return form

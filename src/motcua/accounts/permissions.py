@@ -32,7 +32,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CLERK: frozenset(_VIEW_ALL),
     Role.UNIT_ADMIN: frozenset(
         _VIEW_ALL
-        | _perms("catalog", CATALOG_MODELS, _CRUD)
+        | _perms("catalog", tuple(m for m in CATALOG_MODELS if m != "sector"), _CRUD)  # sectors are national
         | _perms("org", ("desk",), _CRUD) | _perms("org", ("orgunit",), ("change",))
         | _perms("accounts", ("user", "staffmembership"), _CRUD) | _perms("accounts", ("applicant",), ("view",))
     ),
@@ -44,6 +44,19 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.INSPECTOR: frozenset(
         _VIEW_ALL | _perms("accounts", ("applicant", "user", "staffmembership"), ("view",))
     ),
+}
+
+
+def roles_granting(perm: str) -> list[str]:
+    """The roles whose permissions include ``perm`` (used to scope a permission to units)."""
+    return [role for role, perms in ROLE_PERMISSIONS.items() if perm in perms]
+
+
+# Who may hand out which role: a unit administrator staffs the desk and the workflow; only a system
+# administrator (or a superuser) creates administrators.
+GRANTABLE_BY: dict[str, frozenset[str]] = {
+    Role.UNIT_ADMIN: frozenset({Role.RECEPTIONIST, Role.SPECIALIST, Role.LEADER, Role.CLERK, Role.INSPECTOR}),
+    Role.SYSTEM_ADMIN: frozenset(Role.values),
 }
 
 

@@ -8,15 +8,18 @@ from dataclasses import dataclass
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from motcua.accounts.identity import IdentityError, normalize_cccd, normalize_tax_code
 from motcua.accounts.models import Applicant, ApplicantKind, Role, StaffMembership, User
+from motcua.accounts.scope import editable_users, may_grant
 from motcua.org.models import OrgUnit
 from motcua.text import nfc
 
 __all__ = [
     "create_staff",
     "grant_role",
+    "check_may_grant",
     "revoke_role",
     "ApplicantData",
     "clean_applicant",
@@ -49,9 +52,12 @@ def create_staff(
 
 
 @transaction.atomic
-def grant_role(user: User, unit: OrgUnit, role: str) -> StaffMembership:
+def grant_role(user: User, unit: OrgUnit, role: str, actor: User | None = None) -> StaffMembership:
+    """Give ``user`` a role in ``unit``; with an ``actor``, only a role the actor may hand out there."""
     if role not in Role.values:
         raise ValidationError({"role": f"Vai trò “{role}” không tồn tại."})
+    if actor is not None:
+        check_may_grant(actor, user, unit, role)
     membership, _ = StaffMembership.objects.update_or_create(
         user=user, unit=unit, role=role, defaults={"is_active": True}
     )
@@ -59,6 +65,18 @@ def grant_role(user: User, unit: OrgUnit, role: str) -> StaffMembership:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     return membership
+
+
+def check_may_grant(actor: User, user: User | None, unit: OrgUnit, role: str) -> None:
+    """Raise ValidationError unless ``actor`` may give ``role`` in ``unit`` to ``user``."""
+    if not may_grant(actor, unit, role):
+        raise ValidationError({"role": f"Bạn không có quyền giao vai trò “{Role(role).label}” tại {unit.name}."})
+    if user is None or not user.pk or actor.is_superuser:
+        return
+    # A new account with no role yet may be staffed; anyone else only if they are wholly the actor's.
+    fresh = not user.is_superuser and not user.memberships.filter(is_active=True).exists()
+    if not fresh and not editable_users(actor).filter(pk=user.pk).exists():
+        raise ValidationError({"user": "Cán bộ này đang giữ vai trò ở đơn vị ngoài phạm vi quản lý của bạn."})
 
 
 @transaction.atomic
@@ -102,7 +120,7 @@ def clean_applicant(data: ApplicantData, instance: Applicant | None = None) -> A
         data.cccd = ""
     else:
         errors["kind"] = "Loại người nộp hồ sơ phải là công dân hoặc tổ chức."
-    if data.date_of_birth and data.date_of_birth > dt.date.today():
+    if data.date_of_birth and data.date_of_birth > timezone.localdate():
         errors["date_of_birth"] = "Ngày sinh không được sau ngày hôm nay."
     if not errors:
         others = Applicant.objects.exclude(pk=instance.pk) if instance and instance.pk else Applicant.objects.all()

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from motcua.accounts.models import Role
+from motcua.catalog import rules
 from motcua.org.models import OrgUnit
 
 
@@ -19,11 +20,8 @@ class Level(models.TextChoices):
     COMMUNE = "commune", _("Cấp xã")
 
 
-class TimeUnit(models.TextChoices):
-    WORKING_HOURS = "working_hours", _("giờ làm việc")
-    WORKING_DAYS = "working_days", _("ngày làm việc")
-    CALENDAR_DAYS = "calendar_days", _("ngày")
-    MONTHS = "months", _("tháng")
+# One list of time units, owned by the pure rules module.
+TimeUnit = models.TextChoices("TimeUnit", [(key.upper(), (key, label)) for key, label in rules.TimeUnit.LABELS.items()])
 
 
 class VersionStatus(models.TextChoices):
@@ -70,7 +68,7 @@ class Sector(models.Model):
 class Procedure(models.Model):
     code = models.CharField(_("Mã thủ tục"), max_length=20, unique=True)
     name = models.CharField(_("Tên thủ tục"), max_length=500)
-    search_key = models.CharField(_("Khóa tìm kiếm"), max_length=500, db_index=True, editable=False)
+    search_key = models.TextField(_("Khóa tìm kiếm"), editable=False)
     sector = models.ForeignKey(Sector, verbose_name=_("Lĩnh vực"), on_delete=models.PROTECT, related_name="procedures")
     level = models.CharField(_("Cấp thực hiện"), max_length=20, choices=Level.choices)
     competent_unit = models.ForeignKey(

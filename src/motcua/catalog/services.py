@@ -10,6 +10,7 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import PurePosixPath
@@ -21,6 +22,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from motcua.accounts.models import Role
+from motcua.accounts.scope import can
 from motcua.catalog import rules
 from motcua.catalog.models import (
     DocumentKind, FeeItem, FeeKind, LegalBasis, Level, OnlineMode, Procedure, ProcedureVariant,
@@ -31,6 +33,11 @@ from motcua.text import fold, nfc
 
 __all__ = [
     "CatalogImportError",
+    "check_can_edit",
+    "check_draft",
+    "clean_version",
+    "clean_variant",
+    "clean_fee",
     "check_variant",
     "check_version_period",
     "publish_version",
@@ -46,6 +53,8 @@ __all__ = [
 
 FORMAT = "motcua-catalog"
 FORMAT_VERSION = 1
+MAX_AMOUNT = 10**15  # đồng; far above any real fee, far below the database's bigint
+MAX_VERSION = 10**6
 STEP_ROLES = (Role.RECEPTIONIST, Role.SPECIALIST, Role.LEADER, Role.CLERK)
 
 
@@ -53,6 +62,22 @@ class CatalogImportError(Exception):
     def __init__(self, errors: list[str]):
         self.errors = errors
         super().__init__("\n".join(errors))
+
+
+# --- who may edit, and what ------------------------------------------------------------------
+
+def check_can_edit(actor, unit) -> None:
+    """Raise unless ``actor`` may change the catalogue of ``unit`` (None: the shared commune-level list)."""
+    if actor is not None and not can(actor, "catalog.change_procedure", unit):
+        where = unit.name if unit is not None else "danh mục dùng chung cho cấp xã"
+        raise ValidationError(f"Bạn không có quyền sửa danh mục thủ tục của {where}.")
+
+
+def check_draft(version: ProcedureVersion) -> None:
+    """A published or retired version is the law as it was applied: it is never edited, only
+    replaced by a new version."""
+    if version.pk and ProcedureVersion.objects.filter(pk=version.pk).exclude(status=VersionStatus.DRAFT).exists():
+        raise ValidationError("Phiên bản đã công bố hoặc đã bãi bỏ không được sửa; hãy tạo phiên bản mới.")
 
 
 # --- checks shared by the admin, publication and import ------------------------------------
@@ -73,11 +98,53 @@ def _variant_durations(variant: ProcedureVariant):
     return limit, online, budgets
 
 
+IN_FORCE = (VersionStatus.PUBLISHED, VersionStatus.RETIRED)  # versions that were law for their period
+
+
+def clean_version(version: ProcedureVersion, actor=None) -> None:
+    errors = {}
+    if version.valid_to and version.valid_from and version.valid_to < version.valid_from:
+        errors["valid_to"] = "Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực."
+    if not (version.for_citizens or version.for_organisations):
+        errors["for_citizens"] = "Chọn ít nhất một đối tượng thực hiện."
+    if errors:
+        raise ValidationError(errors)
+    check_draft(version)
+    if version.procedure_id:
+        check_can_edit(actor, version.procedure.competent_unit)
+
+
+def clean_variant(variant: ProcedureVariant, actor=None) -> None:
+    if (variant.online_time_limit_value is None) != (not variant.online_time_limit_unit):
+        raise ValidationError("Thời hạn khi nộp trực tuyến cần cả con số và đơn vị (hoặc để trống cả hai).")
+    try:
+        rules.Duration(variant.time_limit_value, variant.time_limit_unit)
+        if variant.online_time_limit_value is not None:
+            rules.Duration(variant.online_time_limit_value, variant.online_time_limit_unit)
+    except rules.RuleError as exc:
+        raise ValidationError({"time_limit_value": str(exc)}) from exc
+    if variant.version_id:
+        check_draft(variant.version)
+
+
+def clean_fee(fee: FeeItem, actor=None) -> None:
+    """Exactly one of a fixed amount (0 when exempt) or a formula; the formula must parse."""
+    if (fee.amount is None) == (not (fee.formula or "").strip()):
+        raise ValidationError("Nhập đúng một trong hai: mức thu cố định hoặc công thức tính (nhập 0 nếu miễn phí).")
+    if fee.amount is not None and not 0 <= fee.amount <= MAX_AMOUNT:
+        raise ValidationError({"amount": "Mức thu phải từ 0 đến 10^15 đồng."})
+    if fee.formula:
+        try:
+            fee.formula = rules.FeeFormula(fee.formula).source
+        except rules.RuleError as exc:
+            raise ValidationError({"formula": str(exc)}) from exc
+
+
 def check_version_period(version: ProcedureVersion, status: str | None = None) -> None:
-    """A published version must not overlap another published version of the same procedure."""
-    if (status or version.status) != VersionStatus.PUBLISHED:
+    """A version in force (published, or retired after being in force) must not overlap another."""
+    if (status or version.status) not in IN_FORCE:
         return
-    others = (ProcedureVersion.objects.filter(procedure_id=version.procedure_id, status=VersionStatus.PUBLISHED)
+    others = (ProcedureVersion.objects.filter(procedure_id=version.procedure_id, status__in=IN_FORCE)
               .exclude(pk=version.pk).values_list("number", "valid_from", "valid_to"))
     clash = rules.find_overlap((version.valid_from, version.valid_to), others)
     if clash is not None:
@@ -87,9 +154,10 @@ def check_version_period(version: ProcedureVersion, status: str | None = None) -
 
 
 @transaction.atomic
-def publish_version(version: ProcedureVersion) -> ProcedureVersion:
+def publish_version(version: ProcedureVersion, actor=None) -> ProcedureVersion:
     # Lock the procedure so two publications of overlapping versions cannot both pass the check.
-    Procedure.objects.select_for_update().get(pk=version.procedure_id)
+    procedure = Procedure.objects.select_for_update(of=("self",)).select_related("competent_unit").get(pk=version.procedure_id)
+    check_can_edit(actor, procedure.competent_unit)
     version = ProcedureVersion.objects.get(pk=version.pk)
     if version.status != VersionStatus.DRAFT:
         raise ValidationError(f"Chỉ công bố được phiên bản ở trạng thái dự thảo (hiện: {version.get_status_display()}).")
@@ -108,19 +176,26 @@ def publish_version(version: ProcedureVersion) -> ProcedureVersion:
 
 
 @transaction.atomic
-def retire_version(version: ProcedureVersion, last_day: dt.date) -> ProcedureVersion:
-    version = ProcedureVersion.objects.select_for_update().get(pk=version.pk)
-    if last_day < version.valid_from:
-        raise ValidationError({"valid_to": "Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực."})
+def retire_version(version: ProcedureVersion, last_day: dt.date, actor=None) -> ProcedureVersion:
+    """End a published version: ``last_day`` is the last day it applies (inclusive). Its period
+    can only be shortened, so the history of what was in force stays true."""
+    procedure = Procedure.objects.select_for_update(of=("self",)).select_related("competent_unit").get(pk=version.procedure_id)
+    check_can_edit(actor, procedure.competent_unit)
+    version = ProcedureVersion.objects.get(pk=version.pk)
+    if version.status != VersionStatus.PUBLISHED:
+        raise ValidationError(f"Chỉ bãi bỏ được phiên bản đang công khai (hiện: {version.get_status_display()}).")
+    if last_day < version.valid_from or (version.valid_to is not None and last_day > version.valid_to):
+        raise ValidationError({"valid_to": "Ngày cuối cùng áp dụng phải nằm trong thời gian hiệu lực của phiên bản."})
     version.status, version.valid_to = VersionStatus.RETIRED, last_day
     version.save(update_fields=["status", "valid_to"])
     return version
 
 
 def published_version(procedure: Procedure, on: dt.date) -> ProcedureVersion | None:
+    """The version that applied on date ``on`` (a retired one too, for dates in its period)."""
     from django.db.models import Q
 
-    return (procedure.versions.filter(status=VersionStatus.PUBLISHED, valid_from__lte=on)
+    return (procedure.versions.filter(status__in=IN_FORCE, valid_from__lte=on)
             .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on)).first())
 
 
@@ -136,7 +211,7 @@ def procedure_search_key(code: str, name: str) -> str:
     return f"{code.lower()} {fold(name)}"
 
 
-def clean_procedure(procedure: Procedure) -> None:
+def clean_procedure(procedure: Procedure, actor=None) -> None:
     """Normalise and check a procedure's own fields; raises ValidationError keyed by field."""
     try:
         procedure.code = rules.normalize_procedure_code(procedure.code)
@@ -149,13 +224,17 @@ def clean_procedure(procedure: Procedure) -> None:
         raise ValidationError({"code": f"Mã thủ tục {procedure.code} đã có trong danh mục."})
     if procedure.level != Level.COMMUNE and procedure.competent_unit_id is None:
         raise ValidationError({"competent_unit": "Thủ tục cấp tỉnh, cấp bộ phải có cơ quan có thẩm quyền."})
+    if actor is not None:
+        if procedure.pk:  # the unit it belongs to now, and the one it moves to
+            check_can_edit(actor, Procedure.objects.get(pk=procedure.pk).competent_unit)
+        check_can_edit(actor, procedure.competent_unit)
     procedure.search_key = procedure_search_key(procedure.code, procedure.name)
 
 
 @transaction.atomic
-def save_procedure(procedure: Procedure) -> Procedure:
+def save_procedure(procedure: Procedure, actor=None) -> Procedure:
     """Create or edit a procedure's own fields (its versions are edited separately)."""
-    clean_procedure(procedure)
+    clean_procedure(procedure, actor)
     procedure.save()
     return procedure
 
@@ -318,19 +397,30 @@ class _Reader:
 def import_catalog(doc: Any) -> dict[str, int]:
     """Create or replace sectors, procedures and the listed versions from a catalogue document.
 
-    A procedure in the file is updated in place; each listed version (by number) is replaced whole;
-    versions not listed are kept. Returns counts. Raises CatalogImportError listing every problem.
+    A procedure in the file is updated in place; each listed draft version (by number) is replaced
+    whole; a published or retired version is left as it is when the file holds it unchanged, and
+    refused otherwise (it is the law as applied: a change is a new version). Versions not listed are
+    kept. Every check, including those against the database, runs before anything is written.
+    Returns counts; raises CatalogImportError listing every problem with its JSON path.
     """
     reader = _Reader()
     plan = _read_document(reader, doc)
+    if not reader.errors:
+        _check_against_database(reader, plan)
     if reader.errors:
         raise CatalogImportError(reader.errors)
     with transaction.atomic():
-        counts = _write(plan, reader)
-        if reader.errors:  # problems only visible against the database (e.g. overlapping versions)
-            transaction.set_rollback(True)
-            raise CatalogImportError(reader.errors)
-    return counts
+        return _write(plan)
+
+
+def _plain_str(r: _Reader, value, path: str) -> str | None:
+    """An optional reference given as a string (a unit identifier, a code)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        r.fail(path, "phải là chuỗi ký tự hoặc null.")
+        return None
+    return value.strip()
 
 
 def _read_document(r: _Reader, doc: Any) -> dict:
@@ -354,44 +444,71 @@ def _read_document(r: _Reader, doc: Any) -> dict:
     for i, raw in enumerate(r.items(doc.get("procedures"), "$.procedures")):
         path = f"$.procedures[{i}]"
         raw = r.obj(raw, path)
-        try:
-            code = rules.normalize_procedure_code(raw.get("code") or "")
-        except rules.RuleError as exc:
-            r.fail(f"{path}.code", str(exc))
-            code = str(raw.get("code"))
+        code = r.text(raw, "code", path, max_length=20)
         if code in seen_codes:
             r.fail(f"{path}.code", f"mã thủ tục {code} xuất hiện hai lần.")
         seen_codes.add(code)
         sector = r.text(raw, "sector", path, max_length=30)
         if sector and sector not in known_sectors:
             r.fail(f"{path}.sector", f"lĩnh vực “{sector}” không có trong danh mục.")
-        unit_id = raw.get("competent_unit")
+        unit_id = _plain_str(r, raw.get("competent_unit"), f"{path}.competent_unit")
         if unit_id is not None and unit_id not in units:
             r.fail(f"{path}.competent_unit", f"không có đơn vị với mã định danh “{unit_id}”.")
+        level = r.choice(raw, "level", path, Level.values)
+        name = r.text(raw, "name", path)
+        existing = Procedure.objects.filter(code=code).first()
+        candidate = Procedure(pk=existing.pk if existing else None, code=code, name=name, level=level,
+                              competent_unit=units.get(unit_id) if unit_id else None)
+        try:
+            clean_procedure(candidate)  # the same checks, and messages, as the admin
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                r.fail(f"{path}.{field}", " ".join(messages))
         versions = [_read_version(r, v, f"{path}.versions[{j}]", units)
                     for j, v in enumerate(r.items(raw.get("versions"), f"{path}.versions"))]
         numbers = [v["number"] for v in versions]
         if len(numbers) != len(set(numbers)):
             r.fail(f"{path}.versions", "số phiên bản bị trùng.")
-        published = [(v["number"], v["valid_from"], v["valid_to"]) for v in versions
-                     if v["status"] == VersionStatus.PUBLISHED and v["valid_from"]]
-        for k, (number, start, end) in enumerate(published):
-            clash = rules.find_overlap((start, end), published[k + 1:])
-            if clash is not None:
-                r.fail(f"{path}.versions", f"phiên bản {number} và {clash} cùng công khai trong một khoảng thời gian.")
-        procedures.append(dict(
-            code=code, name=r.text(raw, "name", path), sector=sector,
-            level=r.choice(raw, "level", path, Level.values),
-            competent_unit=units.get(unit_id) if unit_id else None, versions=versions, path=path,
-        ))
+        procedures.append(dict(code=candidate.code, name=candidate.name, sector=sector, level=level,
+                               competent_unit=candidate.competent_unit, versions=versions, path=path,
+                               existing=existing))
     return {"sectors": sectors, "procedures": procedures}
+
+
+def _check_against_database(r: _Reader, plan: dict) -> None:
+    """Published versions already stored, and periods in force, as the file would leave them."""
+    units = {u.identifier: u for u in OrgUnit.objects.all()}
+    for p in plan["procedures"]:
+        stored = {v.number: v for v in p["existing"].versions.all()} if p["existing"] else {}
+        for v in p["versions"]:
+            old = stored.get(v["number"])
+            if old is None or old.status == VersionStatus.DRAFT:
+                continue
+            same = _read_version(_Reader(), _export_version(old), v["path"], units)
+            if _comparable(same) == _comparable(v):
+                v["unchanged"] = True
+            else:
+                r.fail(v["path"], f"phiên bản số {v['number']} đã {old.get_status_display().lower()} nên không thể "
+                                  "thay thế; hãy nhập nội dung mới thành một phiên bản mới.")
+        listed = {v["number"] for v in p["versions"]}
+        periods = [(n, v.valid_from, v.valid_to) for n, v in stored.items() if n not in listed and v.status in IN_FORCE]
+        periods += [(v["number"], v["valid_from"], v["valid_to"]) for v in p["versions"] if v["status"] in IN_FORCE]
+        for k, (number, start, end) in enumerate(periods):
+            clash = rules.find_overlap((start, end), periods[k + 1:])
+            if clash is not None:
+                r.fail(f"{p['path']}.versions", f"phiên bản {number} và {clash} cùng có hiệu lực trong một khoảng thời gian.")
+
+
+def _comparable(version_plan: dict) -> dict:
+    return {k: v for k, v in version_plan.items() if k not in ("path", "unchanged")}
 
 
 def _read_version(r: _Reader, raw, path: str, units: dict[str, OrgUnit]) -> dict:
     raw = r.obj(raw, path)
     number = raw.get("number")
-    if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-        r.fail(f"{path}.number", "số phiên bản phải là số nguyên dương.")
+    if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= MAX_VERSION:
+        r.fail(f"{path}.number", f"số phiên bản phải là số nguyên từ 1 đến {MAX_VERSION}.")
+        number = None
     valid_from = r.date(raw, "valid_from", path, required=True)
     valid_to = r.date(raw, "valid_to", path, required=False)
     if valid_from and valid_to and valid_to < valid_from:
@@ -411,8 +528,10 @@ def _read_version(r: _Reader, raw, path: str, units: dict[str, OrgUnit]) -> dict
     if len(codes) != len(set(codes)):
         r.fail(f"{path}.variants", "mã trường hợp bị trùng.")
     status = r.choice(raw, "status", path, VersionStatus.values)
-    if status == VersionStatus.PUBLISHED and not variants:
-        r.fail(f"{path}.variants", "phiên bản đang công khai phải có ít nhất một trường hợp.")
+    if status in IN_FORCE and not variants:
+        r.fail(f"{path}.variants", "phiên bản đã công bố phải có ít nhất một trường hợp.")
+    if status == VersionStatus.RETIRED and valid_to is None:
+        r.fail(f"{path}.valid_to", "phiên bản đã bãi bỏ phải có ngày cuối cùng áp dụng.")
     return dict(
         number=number, status=status, valid_from=valid_from, valid_to=valid_to,
         publication_decision=r.text(raw, "publication_decision", path, required=False),
@@ -426,6 +545,16 @@ def _read_version(r: _Reader, raw, path: str, units: dict[str, OrgUnit]) -> dict
     )
 
 
+def _int(r: _Reader, d: dict, key: str, path: str, low: int, high: int, default=None):
+    value = d.get(key, default)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        r.fail(f"{path}.{key}", f"phải là số nguyên từ {low} đến {high}.")
+        return None
+    return value
+
+
 def _read_variant(r: _Reader, raw, path: str, units: dict[str, OrgUnit]) -> dict:
     raw = r.obj(raw, path)
     limit = r.duration(raw, "time_limit", path, required=True)
@@ -434,35 +563,31 @@ def _read_variant(r: _Reader, raw, path: str, units: dict[str, OrgUnit]) -> dict
     for j, d in enumerate(r.items(raw.get("documents"), f"{path}.documents")):
         dpath = f"{path}.documents[{j}]"
         d = r.obj(d, dpath)
-        count = d.get("count", 1)
-        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 1000:
-            r.fail(f"{dpath}.count", "số lượng phải là số nguyên từ 1 đến 1000.")
         documents.append(dict(order=j + 1, name=r.text(d, "name", dpath, max_length=1000),
-                              kind=r.choice(d, "kind", dpath, DocumentKind.values), count=count,
+                              kind=r.choice(d, "kind", dpath, DocumentKind.values),
+                              count=_int(r, d, "count", dpath, 1, 1000, default=1),
                               mandatory=r.flag(d, "mandatory", dpath, True),
                               template=_read_template(r, d.get("template"), f"{dpath}.template")))
     fees = []
     for j, f in enumerate(r.items(raw.get("fees"), f"{path}.fees")):
         fpath = f"{path}.fees[{j}]"
         f = r.obj(f, fpath)
-        amount, formula = f.get("amount"), f.get("formula")
-        if (amount is None) == (formula in (None, "")):
-            r.fail(fpath, "cần đúng một trong hai: mức thu cố định (amount) hoặc công thức (formula).")
-        if amount is not None and (not isinstance(amount, int) or isinstance(amount, bool) or amount < 0):
-            r.fail(f"{fpath}.amount", "mức thu phải là số nguyên không âm (đồng).")
-        if formula:
+        fee = FeeItem(order=j + 1, kind=r.choice(f, "kind", fpath, FeeKind.values), name=r.text(f, "name", fpath),
+                      amount=_int(r, f, "amount", fpath, 0, MAX_AMOUNT),
+                      formula=r.text(f, "formula", fpath, required=False),
+                      description=r.text(f, "description", fpath, required=False, max_length=1000))
+        if not any(e.startswith(f"{fpath}.amount") or e.startswith(f"{fpath}.formula") for e in r.errors):
             try:
-                formula = rules.FeeFormula(formula).source
-            except rules.RuleError as exc:
-                r.fail(f"{fpath}.formula", str(exc))
-        fees.append(dict(order=j + 1, kind=r.choice(f, "kind", fpath, FeeKind.values), name=r.text(f, "name", fpath),
-                         amount=amount, formula=formula or "",
-                         description=r.text(f, "description", fpath, required=False, max_length=1000)))
+                clean_fee(fee)
+            except ValidationError as exc:
+                r.fail(fpath, " ".join(exc.messages))
+        fees.append(dict(order=fee.order, kind=fee.kind, name=fee.name, amount=fee.amount, formula=fee.formula,
+                         description=fee.description))
     steps = []
     for j, s in enumerate(r.items(raw.get("steps"), f"{path}.steps")):
         spath = f"{path}.steps[{j}]"
         s = r.obj(s, spath)
-        unit_id = s.get("unit")
+        unit_id = _plain_str(r, s.get("unit"), f"{spath}.unit")
         if unit_id is not None and unit_id not in units:
             r.fail(f"{spath}.unit", f"không có đơn vị với mã định danh “{unit_id}”.")
         if s.get("order") != j + 1:
@@ -480,15 +605,25 @@ def _read_variant(r: _Reader, raw, path: str, units: dict[str, OrgUnit]) -> dict
                 limit=limit, online=online, documents=documents, fees=fees, steps=steps)
 
 
+_SAFE_FILE_NAME = re.compile(r"^[^/\\\x00]{1,200}$")
+
+
 def _read_template(r: _Reader, raw, path: str) -> tuple[str, bytes] | None:
     if raw is None:
         return None
     raw = r.obj(raw, path)
-    name = PurePosixPath(r.text(raw, "name", path, max_length=200)).name
+    name = r.text(raw, "name", path, max_length=200)
+    if not _SAFE_FILE_NAME.match(name) or name in (".", "..") or name.startswith("."):
+        r.fail(f"{path}.name", f"tên tệp mẫu “{name}” không hợp lệ.")
+        return None
+    encoded = raw.get("content_base64")
     try:
-        content = base64.b64decode(raw.get("content_base64") or "", validate=True)
-    except (binascii.Error, TypeError, ValueError):
+        content = base64.b64decode(encoded if isinstance(encoded, str) else "", validate=True)
+    except (binascii.Error, ValueError):
         r.fail(f"{path}.content_base64", "nội dung tệp mẫu không phải base64 hợp lệ.")
+        return None
+    if not content:
+        r.fail(f"{path}.content_base64", "tệp mẫu rỗng.")
         return None
     return name, content
 
@@ -503,28 +638,29 @@ def _store_template(name: str, content: bytes) -> str:
     return target
 
 
-def _write(plan: dict, r: _Reader) -> dict[str, int]:
+def _write(plan: dict) -> dict[str, int]:
     counts = {"sectors": 0, "procedures": 0, "versions": 0, "variants": 0}
     for code, name in plan["sectors"].items():
         Sector.objects.update_or_create(code=code, defaults={"name": name})
         counts["sectors"] += 1
     sectors = {s.code: s for s in Sector.objects.all()}
     for p in plan["procedures"]:
-        procedure, _ = Procedure.objects.update_or_create(code=p["code"], defaults=dict(
-            name=p["name"], search_key=procedure_search_key(p["code"], p["name"]), sector=sectors[p["sector"]],
-            level=p["level"], competent_unit=p["competent_unit"]))
-        Procedure.objects.select_for_update().get(pk=procedure.pk)
+        fields = dict(name=p["name"], search_key=procedure_search_key(p["code"], p["name"]),
+                      sector=sectors[p["sector"]], level=p["level"], competent_unit=p["competent_unit"])
+        procedure = Procedure.objects.select_for_update().filter(code=p["code"]).first()
+        if procedure is None:
+            procedure = Procedure.objects.create(code=p["code"], **fields)
+        else:
+            Procedure.objects.filter(pk=procedure.pk).update(**fields)
         counts["procedures"] += 1
         for v in p["versions"]:
+            if v.get("unchanged"):
+                continue
             procedure.versions.filter(number=v["number"]).delete()
             version = ProcedureVersion.objects.create(procedure=procedure, **{
                 k: v[k] for k in ("number", "status", "valid_from", "valid_to", "publication_decision", "for_citizens",
                                   "for_organisations", "result_name", "result_type", "online_mode", "postal_intake",
                                   "postal_return", "boundary_independent")})
-            try:
-                check_version_period(version)
-            except ValidationError as exc:
-                r.fail(v["path"], " ".join(exc.messages))
             LegalBasis.objects.bulk_create([LegalBasis(version=version, **b) for b in v["legal_bases"]])
             for order, c in enumerate(v["variants"], start=1):
                 variant = ProcedureVariant.objects.create(

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 
-from motcua.admin_base import ServiceCleanForm, UnitScopedAdminMixin
+from motcua.admin_base import ScopedAdmin, ServiceCleanForm
 from motcua.org import services
 from motcua.org.models import AdminUnit, AdminUnitDataset, Desk, OrgUnit, UnitCodeRecord
 
@@ -16,9 +15,9 @@ def _unit_data(unit: OrgUnit) -> services.UnitData:
     )
 
 
-def _clean_unit(unit: OrgUnit) -> None:
+def _clean_unit(unit: OrgUnit, actor) -> None:
     existing = OrgUnit.objects.get(pk=unit.pk) if unit.pk else None
-    data = services.clean_unit(_unit_data(unit), instance=existing)
+    data = services.clean_unit(_unit_data(unit), instance=existing, actor=actor)
     unit.name, unit.identifier, unit.short_name = data.name, data.identifier, data.short_name
 
 
@@ -40,9 +39,12 @@ class UnitCodeRecordInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False  # the history changes only through org.services
+
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
+class OrgUnitAdmin(ScopedAdmin):
     form = OrgUnitForm
     scope_fields = ("pk",)
     list_display = ["indented_name", "identifier", "kind", "admin_unit_code", "valid_to"]
@@ -55,6 +57,13 @@ class OrgUnitAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
     def indented_name(self, unit: OrgUnit) -> str:
         return f"{'— ' * unit.depth}{unit.name}"
 
+    def get_readonly_fields(self, request, obj=None):
+        # A unit whose parent lies beyond the editor's reach keeps that parent: it can be moved only
+        # by someone who administers both places.
+        if obj is not None and obj.parent_id and not self.related_choices(request, OrgUnit).filter(pk=obj.parent_id).exists():
+            return ["parent"]
+        return []
+
     def save_model(self, request, obj, form, change):
         if change:
             services.update_unit(OrgUnit.objects.get(pk=obj.pk), _unit_data(obj))
@@ -62,18 +71,19 @@ class OrgUnitAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
             created = services.create_unit(_unit_data(obj))
             obj.pk, obj.path, obj.depth = created.pk, created.path, created.depth
 
-    def delete_model(self, request, obj):
-        if obj.children.exists():
-            raise ValidationError("Không xóa được đơn vị còn đơn vị cấp dưới.")
-        super().delete_model(request, obj)
-
 
 @admin.register(Desk)
-class DeskAdmin(UnitScopedAdminMixin, admin.ModelAdmin):
+class DeskAdmin(ScopedAdmin):
     scope_fields = ("host_unit",)
     list_display = ["name", "host_unit", "is_active"]
     filter_horizontal = ["serves"]
     search_fields = ["name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Which units a desk serves is set by someone who reaches all of them.
+        if obj is not None and obj.serves.exclude(pk__in=self.related_choices(request, OrgUnit).values("pk")).exists():
+            return ["serves"]
+        return []
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Concat, Substr
+from django.utils import timezone
 
 from motcua.org.identifiers import IdentifierError, normalize_identifier
 from motcua.org.models import AdminUnit, AdminUnitDataset, AdminUnitKind, OrgUnit, UnitCodeRecord
@@ -51,8 +52,11 @@ class UnitData:
     valid_to: dt.date | None = None
 
 
-def clean_unit(data: UnitData, instance: OrgUnit | None = None) -> UnitData:
-    """Normalise and check a unit's fields; raises ValidationError keyed by field."""
+def clean_unit(data: UnitData, instance: OrgUnit | None = None, actor=None) -> UnitData:
+    """Normalise and check a unit's fields; raises ValidationError keyed by field.
+
+    With an ``actor`` (a person editing through the admin), only a superuser may create or leave a
+    unit without a parent: a root unit is a whole province."""
     errors: dict[str, str] = {}
     data.name = nfc(data.name or "")
     data.short_name = nfc(data.short_name or "")
@@ -81,6 +85,14 @@ def clean_unit(data: UnitData, instance: OrgUnit | None = None) -> UnitData:
     if data.parent is not None and instance is not None and instance.pk:
         if data.parent.pk == instance.pk or data.parent.path.startswith(instance.path):
             errors["parent"] = "Không thể chọn chính đơn vị này hoặc đơn vị cấp dưới của nó làm cấp trên."
+    if data.parent is None and actor is not None and not actor.is_superuser:
+        errors["parent"] = "Chọn đơn vị cấp trên: chỉ quản trị cấp cao nhất mới tạo được đơn vị gốc (cấp tỉnh)."
+    if instance is not None and instance.pk and "identifier" not in errors \
+            and (data.identifier, data.admin_unit_code) != (instance.identifier, instance.admin_unit_code):
+        try:
+            _check_code_change(instance, timezone.localdate())
+        except ValidationError as exc:
+            errors.update({"identifier": " ".join(exc.messages)})
     if errors:
         raise ValidationError(errors)
     return data
@@ -116,7 +128,7 @@ def update_unit(unit: OrgUnit, data: UnitData, decision: str = "") -> OrgUnit:
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
     data = clean_unit(data, instance=unit)
     if (data.identifier, data.admin_unit_code) != (unit.identifier, unit.admin_unit_code):
-        unit = change_unit_codes(unit, data.identifier, data.admin_unit_code, dt.date.today(), decision)
+        unit = change_unit_codes(unit, data.identifier, data.admin_unit_code, timezone.localdate(), decision)
     old_path = unit.path
     unit.name, unit.short_name, unit.kind = data.name, data.short_name, data.kind
     unit.valid_from, unit.valid_to = data.valid_from, data.valid_to
@@ -147,13 +159,9 @@ def change_unit_codes(
         raise ValidationError({"identifier": str(exc)}) from exc
     if OrgUnit.objects.filter(identifier=identifier).exclude(pk=unit.pk).exists():
         raise ValidationError({"identifier": f"Mã định danh {identifier} đã được dùng cho đơn vị khác."})
-    current = unit.code_history.filter(valid_to__isnull=True).first()
-    if current is not None and current.valid_from and effective_on < current.valid_from:
-        raise ValidationError(
-            {"valid_from": f"Ngày hiệu lực của mã mới không được trước {current.valid_from:%d/%m/%Y}."}
-        )
-    if current is not None and current.valid_from == effective_on:
-        # A correction on the day the codes took effect: amend that period instead of a one-day-long one.
+    current = _check_code_change(unit, effective_on)
+    if current is not None and current.valid_from is not None and effective_on <= current.valid_from:
+        # A correction on the day the codes took effect (or before that period began): amend it in place.
         current.identifier, current.admin_unit_code = identifier, admin_unit_code
         current.decision = nfc(decision) or current.decision
         current.save(update_fields=["identifier", "admin_unit_code", "decision"])
@@ -168,6 +176,20 @@ def change_unit_codes(
     unit.identifier, unit.admin_unit_code = identifier, admin_unit_code
     unit.save(update_fields=["identifier", "admin_unit_code"])
     return unit
+
+
+def _check_code_change(unit: OrgUnit, effective_on: dt.date) -> UnitCodeRecord | None:
+    """New codes are recorded when they take effect (today or earlier), never before the current
+    period began — unless that period has not begun yet, in which case it is simply corrected."""
+    today = timezone.localdate()
+    if effective_on > today:
+        raise ValidationError({"valid_from": "Chỉ ghi mã mới khi đã có hiệu lực (không ghi ngày trong tương lai)."})
+    current = unit.code_history.filter(valid_to__isnull=True).first()
+    if current is not None and current.valid_from and effective_on < current.valid_from <= today:
+        raise ValidationError(
+            {"valid_from": f"Ngày hiệu lực của mã mới không được trước {current.valid_from:%d/%m/%Y}."}
+        )
+    return current
 
 
 def unit_by_identifier(identifier: str, on: dt.date | None = None) -> OrgUnit | None:
@@ -211,9 +233,14 @@ def _admin_unit_rows(doc: dict, name: str) -> list[dict]:
     rows: list[dict] = []
     seen: set[str] = set()
     province_codes: set[str] = set()
-    for i, item in enumerate(doc.get("provinces") or []):
+    provinces, communes = doc.get("provinces") or [], doc.get("communes") or []
+    if not isinstance(provinces, list) or not isinstance(communes, list):
+        raise ValidationError(f"{name}: “provinces” và “communes” phải là danh sách.")
+    for i, item in enumerate(provinces):
         where = f"{name}: provinces[{i}]"
-        code, pname, kind = str(item.get("code", "")), nfc(str(item.get("name", ""))), item.get("kind")
+        if not isinstance(item, dict):
+            raise ValidationError(f"{where}: phải là một đối tượng JSON.")
+        code, pname, kind = str(item.get("code", "")), nfc(str(item.get("name", ""))), str(item.get("kind"))
         if not re.fullmatch(r"\d{2}", code):
             raise ValidationError(f"{where}: mã tỉnh “{code}” phải gồm 2 chữ số.")
         if code in seen:
@@ -224,9 +251,11 @@ def _admin_unit_rows(doc: dict, name: str) -> list[dict]:
         province_codes.add(code)
         rows.append(dict(code=code, name=pname, kind=kind, province_code=code, valid_from=valid_from,
                          valid_to=valid_to, successor_code=str(item.get("merged_into") or "")))
-    for i, item in enumerate(doc.get("communes") or []):
+    for i, item in enumerate(communes):
         where = f"{name}: communes[{i}]"
-        code, cname, kind = str(item.get("code", "")), nfc(str(item.get("name", ""))), item.get("kind")
+        if not isinstance(item, dict):
+            raise ValidationError(f"{where}: phải là một đối tượng JSON.")
+        code, cname, kind = str(item.get("code", "")), nfc(str(item.get("name", ""))), str(item.get("kind"))
         province = str(item.get("province", ""))
         if len(cname) > 200:
             raise ValidationError(f"{where}: tên dài quá 200 ký tự.")
@@ -263,7 +292,9 @@ def import_admin_units(path: Path | str) -> tuple[AdminUnitDataset, bool]:
     if not isinstance(doc, dict):
         raise ValidationError(f"{path.name}: tệp phải là một đối tượng JSON.")
     for key, limit in (("decision", 200), ("source", 500), ("source_licence", 500), ("data_version", 255)):
-        if len(str(doc.get(key, ""))) > limit:
+        if not isinstance(doc.get(key, ""), str):
+            raise ValidationError(f"{path.name}: trường “{key}” phải là chuỗi ký tự.")
+        if len(doc.get(key, "")) > limit:
             raise ValidationError(f"{path.name}: trường “{key}” dài quá {limit} ký tự.")
     rows = _admin_unit_rows(doc, path.name)
     dataset = AdminUnitDataset.objects.create(
