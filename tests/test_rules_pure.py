@@ -129,9 +129,11 @@ def test_fee_formula_refuses_anything_but_arithmetic(source):
         FeeFormula(source)
 
 
-def test_fee_formula_division_by_zero_is_a_clear_error():
+@pytest.mark.parametrize("source,inputs", [("100 / pages", {"pages": 0}), ("pages * 2", {"pages": "abc"}),
+                                           ("pages * 2", {"pages": "Infinity"}), ("1e999 * pages", {"pages": 1})])
+def test_fee_formula_bad_arithmetic_is_a_clear_error(source, inputs):
     with pytest.raises(RuleError, match="Không tính được"):
-        FeeFormula("100 / pages").evaluate(pages=0)
+        FeeFormula(source).evaluate(**inputs)
 
 
 def test_overlap():

@@ -177,10 +177,14 @@ class FeeFormula:
         missing = self.variables - inputs.keys()
         if missing:
             raise RuleError(f"Thiếu giá trị cho: {', '.join(sorted(missing))}.")
-        values = {k: Decimal(str(v)) for k, v in inputs.items()}
         try:
+            values = {k: Decimal(str(v)) for k, v in inputs.items()}
+            if not all(v.is_finite() for v in values.values()):
+                raise InvalidOperation
             result = self._eval(self._tree, values)
-        except (ZeroDivisionError, InvalidOperation) as exc:
+            if not result.is_finite():
+                raise InvalidOperation
+        except (ArithmeticError, ValueError) as exc:  # ZeroDivisionError, InvalidOperation, Overflow
             raise RuleError(f"Không tính được phí theo công thức “{self.source}”.") from exc
         if result < 0:
             raise RuleError(f"Công thức “{self.source}” cho số tiền âm.")
