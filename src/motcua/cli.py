@@ -17,6 +17,7 @@ COMMANDS = {
     "createadmin": "create a system administrator account",
     "catalog": "catalog export [FILE] | catalog import FILE — the procedure catalogue as JSON",
     "admin-units": "admin-units import [FILE ...] — load the national administrative-unit list",
+    "deadline": 'deadline --from "2025-01-24 10:00" --days 3 [--explain] [--json] — a due instant (no database)',
 }
 
 
@@ -32,6 +33,10 @@ def main(argv: list[str] | None = None) -> None:
     if len(argv) < 2 or argv[1] in {"-h", "--help", "help"}:
         print(_usage())
         return
+    if argv[1] == "deadline":  # pure calendar arithmetic: no Django, no database
+        from motcua.calendar.cli import main as deadline
+
+        sys.exit(deadline(argv[2:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
     from django.core.management import execute_from_command_line
 

@@ -86,13 +86,13 @@ def explain(calendar: WorkCalendar, start: dt.datetime, duration: Duration, paus
         source = f" — {document}" if document else ""
         entry = {"date": day.isoformat(), "kind": kind, "name": name, "document": document}
         if kind == "weekend":
-            if day >= first:
-                lines.append(f"{_day(day)}: nghỉ cuối tuần, không tính.")
+            lines.append(f"{_day(day)}: nghỉ cuối tuần, không tính.")
         elif kind in (DayKind.HOLIDAY, DayKind.DAY_OFF):
             label = "nghỉ lễ, Tết" if kind == DayKind.HOLIDAY else "nghỉ bù / hoán đổi"
-            if day >= first or day == local.date():
-                lines.append(f"{_day(day)}: {label} ({name}{source}), không tính.")
-        elif duration.unit in Unit.WORKING and day >= first:
+            lines.append(f"{_day(day)}: {label} ({name}{source}), không tính.")
+        elif day < first:
+            lines.append(f"{_day(day)}: không tính (trước thời điểm bắt đầu tính hạn).")
+        elif duration.unit in Unit.WORKING:
             opening = dt.datetime.combine(day, dt.time(0), TZ)
             lo, hi = max(opening, counted_from), min(opening + dt.timedelta(days=1), due)
             counted = calendar.working_seconds(lo, hi, pauses) if hi > lo else 0
