@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "motcua.worktime",
     "motcua.org",
     "motcua.accounts",
     "motcua.catalog",

@@ -20,8 +20,10 @@ def _perms(app: str, models: tuple[str, ...], actions: tuple[str, ...]) -> set[s
     return {f"{app}.{action}_{model}" for model in models for action in actions}
 
 
+WORKTIME_MODELS = ("workcalendarconfig", "calendarday")
 _VIEW_ALL = (
     _perms("catalog", CATALOG_MODELS, ("view",))
+    | _perms("worktime", WORKTIME_MODELS, ("view",))
     | _perms("org", ORG_MODELS + ("adminunit", "adminunitdataset"), ("view",))
 )
 
@@ -37,7 +39,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _perms("accounts", ("user", "staffmembership"), _CRUD) | _perms("accounts", ("applicant",), ("view",))
     ),
     Role.SYSTEM_ADMIN: frozenset(
-        _perms("catalog", CATALOG_MODELS, _CRUD)
+        _perms("worktime", WORKTIME_MODELS, _CRUD)
+        | _perms("catalog", CATALOG_MODELS, _CRUD)
         | _perms("org", ORG_MODELS, _CRUD) | _perms("org", ("adminunit", "adminunitdataset"), ("view",))
         | _perms("accounts", ("user", "staffmembership", "applicant"), _CRUD)
     ),

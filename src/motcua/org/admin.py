@@ -11,7 +11,7 @@ def _unit_data(unit: OrgUnit) -> services.UnitData:
     return services.UnitData(
         name=unit.name, kind=unit.kind, identifier=unit.identifier, parent=unit.parent,
         short_name=unit.short_name, admin_unit_code=unit.admin_unit_code,
-        valid_from=unit.valid_from, valid_to=unit.valid_to,
+        valid_from=unit.valid_from, valid_to=unit.valid_to, calendar=unit.calendar,
     )
 
 
@@ -26,7 +26,8 @@ class OrgUnitForm(ServiceCleanForm):
 
     class Meta:
         model = OrgUnit
-        fields = ["name", "short_name", "kind", "parent", "identifier", "admin_unit_code", "valid_from", "valid_to"]
+        fields = ["name", "short_name", "kind", "parent", "identifier", "admin_unit_code", "valid_from", "valid_to",
+                  "calendar"]
 
 
 class UnitCodeRecordInline(admin.TabularInline):

@@ -111,6 +111,11 @@ class OrgUnit(models.Model):
     )
     valid_from = models.DateField(_("Hoạt động từ"), null=True, blank=True)
     valid_to = models.DateField(_("Hoạt động đến"), null=True, blank=True)
+    calendar = models.ForeignKey(
+        "worktime.WorkCalendarConfig", verbose_name=_("Lịch làm việc riêng"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="units",
+        help_text=_("Để trống: dùng lịch của đơn vị cấp trên (cuối cùng là lịch nhà nước)."),
+    )
 
     class Meta:
         verbose_name = _("cơ quan, đơn vị")

@@ -50,6 +50,7 @@ class UnitData:
     admin_unit_code: str = ""
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
+    calendar: object | None = None  # worktime.WorkCalendarConfig
 
 
 def clean_unit(data: UnitData, instance: OrgUnit | None = None, actor=None) -> UnitData:
@@ -110,7 +111,7 @@ def create_unit(data: UnitData, decision: str = "") -> OrgUnit:
     unit = OrgUnit.objects.create(
         name=data.name, short_name=data.short_name, kind=data.kind, parent=data.parent, path="",
         identifier=data.identifier, admin_unit_code=data.admin_unit_code,
-        valid_from=data.valid_from, valid_to=data.valid_to,
+        valid_from=data.valid_from, valid_to=data.valid_to, calendar=data.calendar,
     )
     unit.path, unit.depth = _path_of(data.parent, unit.pk)
     unit.save(update_fields=["path", "depth"])
@@ -131,7 +132,7 @@ def update_unit(unit: OrgUnit, data: UnitData, decision: str = "") -> OrgUnit:
         unit = change_unit_codes(unit, data.identifier, data.admin_unit_code, timezone.localdate(), decision)
     old_path = unit.path
     unit.name, unit.short_name, unit.kind = data.name, data.short_name, data.kind
-    unit.valid_from, unit.valid_to = data.valid_from, data.valid_to
+    unit.valid_from, unit.valid_to, unit.calendar = data.valid_from, data.valid_to, data.calendar
     moved = (data.parent.pk if data.parent else None) != unit.parent_id
     unit.parent = data.parent
     if moved:
