@@ -142,7 +142,7 @@ def test_pauses_stop_the_clock_and_several_add_up():
     (lambda: D(-1), "lớn hơn 0"),
     (lambda: D("abc"), "không phải là số"),
     (lambda: D(1, "weeks"), "không hợp lệ"),
-    (lambda: D("1.5", "months"), "số nguyên"),
+    (lambda: CAL.due(at(2025, 1, 20), D("1.5", "months")), "số nguyên tháng"),
     (lambda: D("0.0001"), "3 chữ số thập phân"),
     (lambda: CAL.due(at(2025, 1, 20), D(1), pauses=[(at(2025, 1, 21), at(2025, 1, 20))]), "kết thúc sau khi bắt đầu"),
     (lambda: CAL.due(at(2025, 1, 20), D(1), pauses=[(at(2025, 1, 21), at(2025, 1, 23)), (at(2025, 1, 22), at(2025, 1, 24))]),

@@ -8,7 +8,7 @@ from hypothesis import given, strategies as st
 
 from motcua.accounts.identity import IdentityError, normalize_cccd, normalize_tax_code
 from motcua.catalog import rules
-from motcua.catalog.rules import Duration, FeeFormula, RuleError, check_budgets, normalize_procedure_code
+from motcua.catalog.rules import FeeFormula, RuleError, check_budgets, duration, normalize_procedure_code, working_hours
 from motcua.org.identifiers import IdentifierError, normalize_identifier
 from motcua.text import fold, nfc
 
@@ -83,7 +83,7 @@ def test_procedure_code_refused(code):
 
 
 def d(value, unit="working_days"):
-    return Duration.parse(value, unit)
+    return duration(value, unit)
 
 
 def test_budgets_add_up_across_hours_and_days():
@@ -109,7 +109,7 @@ def test_budgets_that_do_not_add_up_are_refused_with_the_sums():
                                         ("0.0625", "working_days"), ("1e9", "working_hours")])
 def test_durations_refused(value, unit):
     with pytest.raises(RuleError):
-        Duration.parse(value, unit)
+        duration(value, unit)
 
 
 def test_fee_formula_certified_copy():
@@ -141,4 +141,4 @@ def test_overlap():
     assert rules.find_overlap((jan, jun), [(2, dt.date(2025, 7, 1), None)]) is None
     assert rules.find_overlap((jan, None), [(2, dt.date(2025, 7, 1), dec)]) == 2
     assert rules.find_overlap((jun, jun), [(3, jan, jun)]) == 3
-    assert Decimal("8") == d("1").in_working_hours()
+    assert Decimal("8") == working_hours(d("1"))

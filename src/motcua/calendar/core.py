@@ -65,8 +65,6 @@ class Duration:
             raise CalendarError(f"Thời hạn phải lớn hơn 0 (nhận được {self.value}).")
         if value != value.quantize(Decimal("0.001")) or value >= 100000:
             raise CalendarError(f"Thời hạn “{self.value}” có tối đa 3 chữ số thập phân và nhỏ hơn 100.000.")
-        if self.unit == Unit.MONTHS and value != value.to_integral_value():
-            raise CalendarError("Thời hạn tính bằng tháng phải là số nguyên.")
         object.__setattr__(self, "value", value)
         object.__setattr__(self, "_milli", int(value * 1000))
 
@@ -347,6 +345,8 @@ class WorkCalendar:
             return duration._milli * self.hours_per_day // 1000
         if unit == Unit.CALENDAR_DAYS:
             return duration._milli * _DAY // 1000
+        if duration._milli % 1000:  # a share of a month is fine as a step budget, not as a deadline
+            raise CalendarError("Thời hạn tính bằng tháng phải là số nguyên tháng.")
         return duration._milli // 1000  # months
 
     def _due_ts(self, ts: int, duration: Duration, spans, cut) -> int:

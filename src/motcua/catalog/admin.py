@@ -186,10 +186,10 @@ class StepFormSet(forms.BaseInlineFormSet):
         if variant.time_limit_value is None or not variant.time_limit_unit:
             return
         try:
-            budgets = [rules.Duration(form.cleaned_data["budget_value"], form.cleaned_data["budget_unit"])
+            budgets = [rules.duration(form.cleaned_data["budget_value"], form.cleaned_data["budget_unit"])
                        for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
-            limit = rules.Duration(variant.time_limit_value, variant.time_limit_unit)
-            online = (rules.Duration(variant.online_time_limit_value, variant.online_time_limit_unit)
+            limit = rules.duration(variant.time_limit_value, variant.time_limit_unit)
+            online = (rules.duration(variant.online_time_limit_value, variant.online_time_limit_unit)
                       if variant.online_time_limit_value is not None and variant.online_time_limit_unit else None)
             services.check_variant(limit, online, budgets)
         except rules.RuleError as exc:

@@ -9,14 +9,18 @@ import ast
 import datetime as dt
 import operator
 import re
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Iterable
+
+from motcua.calendar.core import CalendarError, Unit
+from motcua.calendar.core import Duration as _Duration
 
 __all__ = [
     "RuleError",
     "TimeUnit",
     "Duration",
+    "duration",
+    "working_hours",
     "normalize_procedure_code",
     "check_budgets",
     "FeeFormula",
@@ -32,51 +36,26 @@ class RuleError(ValueError):
     """A catalogue rule is broken; the message is Vietnamese and meant for the user."""
 
 
-class TimeUnit:
-    WORKING_HOURS = "working_hours"
-    WORKING_DAYS = "working_days"
-    CALENDAR_DAYS = "calendar_days"
-    MONTHS = "months"
-    LABELS = {
-        WORKING_HOURS: "giờ làm việc",
-        WORKING_DAYS: "ngày làm việc",
-        CALENDAR_DAYS: "ngày",
-        MONTHS: "tháng",
-    }
-    WORKING = (WORKING_HOURS, WORKING_DAYS)
+# One Duration type and one list of units in MotCua: the calendar's (motcua.calendar).
+TimeUnit = Unit
+Duration = _Duration
 
 
-@dataclass(frozen=True)
-class Duration:
-    value: Decimal
-    unit: str
+def duration(value, unit) -> Duration:
+    """A catalogue time limit or step budget; RuleError (with the calendar's message) when invalid."""
+    try:
+        return Duration(value, unit)
+    except CalendarError as exc:
+        raise RuleError(str(exc)) from exc
 
-    def __post_init__(self) -> None:
-        if self.unit not in TimeUnit.LABELS:
-            raise RuleError(f"Đơn vị thời gian “{self.unit}” không hợp lệ.")
-        if not isinstance(self.value, Decimal) or not self.value.is_finite() or self.value <= 0:
-            raise RuleError("Thời hạn phải là một số lớn hơn 0.")
-        # What is checked must be what is stored: the database keeps 3 decimals (1/8 day = 0.125).
-        if self.value != self.value.quantize(Decimal("0.001")) or self.value >= Decimal(10) ** 6:
-            raise RuleError(f"Thời hạn “{self.value}” có tối đa 3 chữ số thập phân và nhỏ hơn 1.000.000.")
 
-    @classmethod
-    def parse(cls, value, unit: str) -> "Duration":
-        try:
-            number = Decimal(str(value).strip().replace(",", "."))
-        except (InvalidOperation, AttributeError) as exc:
-            raise RuleError(f"Thời hạn “{value}” không phải là số.") from exc
-        return cls(number, unit)
-
-    def in_working_hours(self) -> Decimal:
-        if self.unit == TimeUnit.WORKING_HOURS:
-            return self.value
-        if self.unit == TimeUnit.WORKING_DAYS:
-            return self.value * HOURS_PER_WORKING_DAY
-        raise RuleError(f"Không quy đổi được {self} sang giờ làm việc.")
-
-    def __str__(self) -> str:
-        return f"{format(self.value.normalize(), 'f')} {TimeUnit.LABELS[self.unit]}"
+def working_hours(d: Duration) -> Decimal:
+    """A working-time duration in hours, at the catalogue's nominal 8-hour working day."""
+    if d.unit == TimeUnit.WORKING_HOURS:
+        return d.value
+    if d.unit == TimeUnit.WORKING_DAYS:
+        return d.value * HOURS_PER_WORKING_DAY
+    raise RuleError(f"Không quy đổi được {d} sang giờ làm việc.")
 
 
 def normalize_procedure_code(raw: str) -> str:
@@ -105,8 +84,8 @@ def check_budgets(limit: Duration, budgets: Iterable[Duration]) -> None:
                     f"Bước {i}: thời hạn {limit} tính theo thời gian làm việc nên thời gian của bước phải tính "
                     "bằng giờ làm việc hoặc ngày làm việc."
                 )
-        total = sum((b.in_working_hours() for b in budgets), Decimal(0))
-        expected = limit.in_working_hours()
+        total = sum((working_hours(b) for b in budgets), Decimal(0))
+        expected = working_hours(limit)
         unit_label = "giờ làm việc"
     else:
         for i, budget in enumerate(budgets, start=1):

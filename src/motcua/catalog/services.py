@@ -91,10 +91,10 @@ def check_variant(limit: rules.Duration, online_limit: rules.Duration | None,
 
 
 def _variant_durations(variant: ProcedureVariant):
-    limit = rules.Duration(variant.time_limit_value, variant.time_limit_unit)
-    online = (rules.Duration(variant.online_time_limit_value, variant.online_time_limit_unit)
+    limit = rules.duration(variant.time_limit_value, variant.time_limit_unit)
+    online = (rules.duration(variant.online_time_limit_value, variant.online_time_limit_unit)
               if variant.online_time_limit_value is not None else None)
-    budgets = [rules.Duration(s.budget_value, s.budget_unit) for s in variant.steps.all()]
+    budgets = [rules.duration(s.budget_value, s.budget_unit) for s in variant.steps.all()]
     return limit, online, budgets
 
 
@@ -118,9 +118,9 @@ def clean_variant(variant: ProcedureVariant, actor=None) -> None:
     if (variant.online_time_limit_value is None) != (not variant.online_time_limit_unit):
         raise ValidationError("Thời hạn khi nộp trực tuyến cần cả con số và đơn vị (hoặc để trống cả hai).")
     try:
-        rules.Duration(variant.time_limit_value, variant.time_limit_unit)
+        rules.duration(variant.time_limit_value, variant.time_limit_unit)
         if variant.online_time_limit_value is not None:
-            rules.Duration(variant.online_time_limit_value, variant.online_time_limit_unit)
+            rules.duration(variant.online_time_limit_value, variant.online_time_limit_unit)
     except rules.RuleError as exc:
         raise ValidationError({"time_limit_value": str(exc)}) from exc
     if variant.version_id:
@@ -388,7 +388,7 @@ class _Reader:
             return None
         value = self.obj(value, f"{path}.{key}")
         try:
-            return rules.Duration.parse(value.get("value"), value.get("unit"))
+            return rules.duration(value.get("value"), value.get("unit"))
         except rules.RuleError as exc:
             self.fail(f"{path}.{key}", str(exc))
             return None

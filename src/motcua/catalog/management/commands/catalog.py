@@ -26,7 +26,11 @@ class Command(BaseCommand):
                 self.stderr.write(f"Đã xuất danh mục ra {file}.")
             return
         try:
-            raw = sys.stdin.read() if file in (None, "-") else open(file, encoding="utf-8").read()
+            if file in (None, "-"):
+                raw = sys.stdin.read()
+            else:
+                with open(file, encoding="utf-8") as handle:
+                    raw = handle.read()
             doc = json.loads(raw)
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise CommandError(f"Không đọc được tệp danh mục: {exc}") from exc
