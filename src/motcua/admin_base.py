@@ -61,7 +61,16 @@ class _ChoicesMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class ScopedAdmin(_ChoicesMixin, admin.ModelAdmin):
+class ActorAdmin(admin.ModelAdmin):
+    """Hands the acting user to the form, for services that check who is acting."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user
+        return form
+
+
+class ScopedAdmin(_ChoicesMixin, ActorAdmin):
     scope_fields: tuple[str, ...] = ()
     scope_include_unassigned = False  # rows without a unit are shared: all may view, few may change
 
@@ -92,12 +101,6 @@ class ScopedAdmin(_ChoicesMixin, admin.ModelAdmin):
             return False
         return obj is None or (self.object_editable(request, obj)
                                and self._scoped(request, "delete").filter(pk=obj.pk).exists())
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.actor = request.user
-        return form
-
 
 class ScopedInline(_ChoicesMixin):
     """An inline is editable exactly when its parent object is."""

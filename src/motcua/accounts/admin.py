@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from motcua.accounts import services
 from motcua.accounts.models import Applicant, Role, StaffMembership, User
 from motcua.accounts.scope import editable_users, may_grant, scoped, viewable_users, visible_units
-from motcua.admin_base import ScopedAdmin, ScopedInline, ServiceCleanForm
+from motcua.admin_base import ActorAdmin, ScopedAdmin, ScopedInline, ServiceCleanForm
 
 
 class MembershipFormSet(forms.BaseInlineFormSet):
@@ -148,13 +148,8 @@ class ApplicantForm(ServiceCleanForm):
 
 
 @admin.register(Applicant)
-class ApplicantAdmin(admin.ModelAdmin):
+class ApplicantAdmin(ActorAdmin):
     form = ApplicantForm
     list_display = ["full_name", "kind", "cccd", "tax_code", "phone"]
     list_filter = ["kind"]
     search_fields = ["full_name", "cccd", "tax_code", "phone"]
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.actor = request.user
-        return form

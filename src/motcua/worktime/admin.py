@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from motcua.admin_base import ServiceCleanForm
+from motcua.admin_base import ActorAdmin, ServiceCleanForm
 from motcua.worktime import services
 from motcua.worktime.models import CalendarDay, WorkCalendarConfig
 
@@ -29,12 +29,7 @@ class DayInline(admin.TabularInline):
 
 
 @admin.register(WorkCalendarConfig)
-class WorkCalendarConfigAdmin(admin.ModelAdmin):
+class WorkCalendarConfigAdmin(ActorAdmin):
     form = ConfigForm
     list_display = ["code", "name", "base", "parent", "weekday_hours", "saturday_hours"]
     inlines = [DayInline]
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.actor = request.user
-        return form
