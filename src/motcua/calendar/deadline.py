@@ -8,7 +8,7 @@ Classification and the wording of remaining time live here too. Pure Python.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from motcua.calendar.core import TZ, CalendarError, Duration, Unit, WorkCalendar
 
@@ -124,7 +124,6 @@ class Deadline:
     restart_on_supplement: bool = False
     extended_due: dt.datetime | None = None
     extension_reason: str = ""
-    _original_start: dt.datetime | None = field(default=None, repr=False)
 
     def __post_init__(self):
         self.calendar.to_ts(self.start, "Thời điểm tiếp nhận")
@@ -144,8 +143,7 @@ class Deadline:
         if self.extended_due is not None:
             raise CalendarError("Hồ sơ đã được gia hạn; không thể tính lại hạn sau khi đã hẹn lại.")
         if self.restart_on_supplement:
-            return replace(self, start=completed_at, pauses=(), cutoff=None,
-                           _original_start=self._original_start or self.start)
+            return replace(self, start=completed_at, pauses=(), cutoff=None)
         return replace(self, pauses=self.pauses + (Pause(requested_at, completed_at, reason),))
 
     def extend(self, by: Duration, reason: str) -> "Deadline":
