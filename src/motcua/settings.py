@@ -66,6 +66,10 @@ INSTALLED_APPS = [
     "motcua.org",
     "motcua.accounts",
     "motcua.catalog",
+    "motcua.dossiers",
+    "motcua.documents",
+    "motcua.notify",
+    "motcua.api",
     "motcua.web",
 ]
 
@@ -144,6 +148,11 @@ WHITENOISE_USE_FINDERS = True  # serve app static files without a collectstatic 
 MEDIA_URL = "media/"
 # MEDIA_ROOT: uploaded files (templates of required documents, later dossier files).
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media")).resolve()
+
+# PUBLIC_BASE_URL: the portal's public address; receipts' QR codes and notifications link to it.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# MOTCUA_MAX_UPLOAD_MB: largest dossier file accepted (PDF, JPEG or PNG only).
+MOTCUA_MAX_UPLOAD_MB = int(os.environ.get("MOTCUA_MAX_UPLOAD_MB", 20))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", 8 * 3600))
