@@ -48,7 +48,8 @@ def test_new_procedure_with_bad_code_is_refused(client, sysadmin, tree):
 def _variant_post(variant, steps):
     data = {"version": variant.version_id, "order": 1, "code": variant.code, "name": variant.name,
             "time_limit_value": "3", "time_limit_unit": "working_days", "online_time_limit_value": "",
-            "online_time_limit_unit": "", **management("documents"), **management("fees"),
+            "online_time_limit_unit": "", "supplement_rule": "restart", "paper_cutoff": "15:00",
+            **management("documents"), **management("fees"),
             **management("steps", len(steps), len(steps))}
     for i, (step, value, unit) in enumerate(steps):
         data.update({f"steps-{i}-id": step.pk, f"steps-{i}-variant": variant.pk, f"steps-{i}-order": step.order,

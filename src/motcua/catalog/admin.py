@@ -89,7 +89,7 @@ class VariantForm(ServiceCleanForm):
     class Meta:
         model = ProcedureVariant
         fields = ["version", "order", "code", "name", "time_limit_value", "time_limit_unit",
-                  "online_time_limit_value", "online_time_limit_unit"]
+                  "online_time_limit_value", "online_time_limit_unit", "supplement_rule", "paper_cutoff"]
 
 
 class VariantInline(ScopedInline, admin.TabularInline):

@@ -5,6 +5,8 @@ legal basis and internal workflows. Data and constraints only; rules are in ``ru
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -50,6 +52,13 @@ class DocumentKind(models.TextChoices):
 class FeeKind(models.TextChoices):
     FEE = "fee", _("Phí")
     CHARGE = "charge", _("Lệ phí")
+
+
+class SupplementRule(models.TextChoices):
+    """What a supplement requested during processing does to the clock (shared/domain.md §3.6)."""
+
+    RESTART = "restart", _("Tính lại từ đầu khi nhận đủ hồ sơ (NĐ 61/2018 Điều 19 khoản 4)")
+    PAUSE = "pause", _("Tạm dừng tính thời hạn trong thời gian chờ bổ sung")
 
 
 class Sector(models.Model):
@@ -151,6 +160,12 @@ class ProcedureVariant(models.Model):
                                                   null=True, blank=True)
     online_time_limit_unit = models.CharField(_("Đơn vị thời hạn trực tuyến"), max_length=20, choices=TimeUnit.choices,
                                               blank=True)
+    supplement_rule = models.CharField(_("Khi bổ sung hồ sơ trong quá trình giải quyết"), max_length=10,
+                                       choices=SupplementRule.choices, default=SupplementRule.RESTART)
+    paper_cutoff = models.TimeField(
+        _("Giờ nhận hồ sơ giấy cuối ngày"), null=True, blank=True, default=dt.time(15, 0),
+        help_text=_("Hồ sơ giấy nhận sau giờ này được tính từ đầu ngày làm việc tiếp theo; để trống: không áp dụng."),
+    )
 
     class Meta:
         verbose_name = _("trường hợp thủ tục")

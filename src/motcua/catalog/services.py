@@ -26,7 +26,7 @@ from motcua.accounts.scope import can
 from motcua.catalog import rules
 from motcua.catalog.models import (
     DocumentKind, FeeItem, FeeKind, LegalBasis, Level, OnlineMode, Procedure, ProcedureVariant,
-    ProcedureVersion, RequiredDocument, ResultType, Sector, VersionStatus, WorkflowStep,
+    ProcedureVersion, RequiredDocument, ResultType, Sector, SupplementRule, VersionStatus, WorkflowStep,
 )
 from motcua.org.models import OrgUnit
 from motcua.text import fold, nfc
@@ -294,6 +294,8 @@ def _export_version(v: ProcedureVersion) -> dict[str, Any]:
                 "code": c.code, "name": c.name,
                 "time_limit": _duration(c.time_limit_value, c.time_limit_unit),
                 "online_time_limit": _duration(c.online_time_limit_value, c.online_time_limit_unit or None),
+                "supplement_rule": c.supplement_rule,
+                "paper_cutoff": c.paper_cutoff.strftime("%H:%M") if c.paper_cutoff else None,
                 "documents": [
                     {"name": d.name, "kind": d.kind, "count": d.count, "mandatory": d.mandatory,
                      "template": _template(d.template)}
@@ -602,7 +604,21 @@ def _read_variant(r: _Reader, raw, path: str, units: dict[str, OrgUnit]) -> dict
         except rules.RuleError as exc:
             r.fail(f"{path}.steps", str(exc))
     return dict(code=r.text(raw, "code", path, max_length=30), name=r.text(raw, "name", path),
-                limit=limit, online=online, documents=documents, fees=fees, steps=steps)
+                limit=limit, online=online, documents=documents, fees=fees, steps=steps,
+                supplement_rule=r.choice(raw, "supplement_rule", path, SupplementRule.values, SupplementRule.RESTART),
+                paper_cutoff=_read_cutoff(r, raw, path))
+
+
+def _read_cutoff(r: _Reader, raw: dict, path: str) -> dt.time | None:
+    value = raw.get("paper_cutoff", "15:00")
+    if value is None:
+        return None
+    try:
+        hour, minute = (int(x) for x in str(value).split(":"))
+        return dt.time(hour, minute)
+    except (TypeError, ValueError):
+        r.fail(f"{path}.paper_cutoff", f"“{value}” không phải giờ dạng HH:MM.")
+        return None
 
 
 _SAFE_FILE_NAME = re.compile(r"^[^/\\\x00]{1,200}$")
@@ -667,7 +683,8 @@ def _write(plan: dict) -> dict[str, int]:
                     version=version, code=c["code"], order=order, name=c["name"],
                     time_limit_value=c["limit"].value, time_limit_unit=c["limit"].unit,
                     online_time_limit_value=c["online"].value if c["online"] else None,
-                    online_time_limit_unit=c["online"].unit if c["online"] else "")
+                    online_time_limit_unit=c["online"].unit if c["online"] else "",
+                    supplement_rule=c["supplement_rule"], paper_cutoff=c["paper_cutoff"])
                 RequiredDocument.objects.bulk_create([
                     RequiredDocument(variant=variant, order=d["order"], name=d["name"], kind=d["kind"], count=d["count"],
                                      mandatory=d["mandatory"],
