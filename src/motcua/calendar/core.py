@@ -451,6 +451,27 @@ class WorkCalendar:
             return duration._milli * self.hours_per_day // 1000
         raise CalendarError(f"{duration} không phải thời gian làm việc.")
 
+    def before(self, moment: dt.datetime, seconds: int) -> dt.datetime:
+        """The instant ``seconds`` of working time before ``moment`` (e.g. the last moment to send the
+        apology letter, one working day before the due instant)."""
+        return self.from_ts(self._instant(self._w(self.to_ts(moment)) - seconds))
+
+    def transfer_due(self, received: dt.datetime, cutoff: dt.time | None = dt.time(15, 0)) -> dt.datetime:
+        """When a paper dossier must reach the resolving agency (NĐ 61/2018 Điều 18): the closing
+        time of the same working day when received before the cut-off, else the end of the next
+        working day's first (morning) period."""
+        ts = self.to_ts(received, "Thời điểm tiếp nhận")
+        i = self._index(ts)
+        s = (ts + _OFFSET) % _DAY
+        periods = self._periods[i]
+        cut = _cut(cutoff)
+        if periods and (cut is None or s < cut) and s < periods[-1][1]:
+            return self.from_ts(ts - s + periods[-1][1])
+        j = bisect_right(self._cum, self._cum[i + 1]) - 1
+        if j >= self._n:
+            raise CalendarError(f"Không còn ngày làm việc trong phạm vi lịch (sau {self.last:%d/%m/%Y}).")
+        return self.from_ts((self._e0 + j) * _DAY - _OFFSET + self._periods[j][0][1])
+
     def is_working_day(self, day: dt.date) -> bool:
         i = day.toordinal() - _EPOCH_ORDINAL - self._e0
         if not 0 <= i < self._n:
