@@ -122,7 +122,7 @@ def dossier_world(supplement_rule: str = "restart", days: str = "5", fee: int = 
         variant=full_procedure(tree["justice"], days=days, supplement_rule=supplement_rule, fee=fee),
         receptionist=staff(tree["province"], Role.RECEPTIONIST),
         specialist=staff(tree["justice"], Role.SPECIALIST),
-        specialist2=staff(tree["records"], Role.SPECIALIST),
+        specialist2=staff(tree["justice"], Role.SPECIALIST),
         leader=staff(tree["justice"], Role.LEADER),
         clerk=staff(tree["justice"], Role.CLERK),
         outsider=staff(tree["construction"], Role.SPECIALIST),

@@ -24,6 +24,9 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.username
 
+    def get_full_name(self) -> str:
+        return self.full_name or super().get_full_name()
+
 
 class Role(models.TextChoices):
     RECEPTIONIST = "receptionist", _("Cán bộ tiếp nhận, trả kết quả")
