@@ -13,6 +13,7 @@ time; an instant earlier than the dossier's last event is refused, so the ledger
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from decimal import Decimal
 from typing import Any, Iterator
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -423,6 +426,7 @@ def _create(*, actor, event: str, channel: str, variant: ProcedureVariant, appli
         raise DossierError("Nhập địa chỉ nhận kết quả qua bưu chính.", code="delivery_address")
     if not 1 <= int(sets) <= 100:
         raise DossierError("Số bộ hồ sơ phải từ 1 đến 100.", code="sets")
+    contact_email, contact_phone = _contact(contact_email or applicant.email, contact_phone or applicant.phone)
     online = channel == Channel.ONLINE and variant.online_time_limit_value is not None
     fees = _fees(variant, fee_inputs)
     files = StoredFiles()
@@ -433,8 +437,7 @@ def _create(*, actor, event: str, channel: str, variant: ProcedureVariant, appli
                 channel=channel, state=State.SUBMITTED, procedure_version=variant.version, variant=variant,
                 applicant=applicant, representative_name=nfc(rep.name)[:255],
                 representative_id_number=nfc(rep.id_number)[:20], representative_phone=nfc(rep.phone)[:20],
-                contact_email=(contact_email or applicant.email or "")[:254],
-                contact_phone=(contact_phone or applicant.phone or "")[:20],
+                contact_email=contact_email, contact_phone=contact_phone,
                 receiving_desk=desk, receiving_unit=desk.host_unit, resolving_unit=resolving,
                 returning_unit=desk.host_unit, delivery=delivery, delivery_address=nfc(delivery_address or "")[:255],
                 sets=int(sets), idempotency_key=idempotency_key, submitted_at=at,
@@ -453,6 +456,23 @@ def _create(*, actor, event: str, channel: str, variant: ProcedureVariant, appli
     except BaseException:
         files.discard()
         raise
+
+
+_PHONE = re.compile(r"^\+?\d{9,15}$")
+
+
+def _contact(email: str, phone: str) -> tuple[str, str]:
+    """Where notifications go; checked here so a bad address is a clear refusal, not a failed command."""
+    email, phone = nfc(email or "").strip(), re.sub(r"[\s.()-]", "", nfc(phone or ""))
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise DossierError(f"Địa chỉ thư điện tử “{email}” không hợp lệ.", code="contact_email",
+                               field="contact_email") from None
+    if phone and not _PHONE.match(phone):
+        raise DossierError(f"Số điện thoại “{phone}” không hợp lệ.", code="contact_phone", field="contact_phone")
+    return email[:254], phone[:20]
 
 
 def submit_online(applicant: Applicant, variant: ProcedureVariant, *, actor=None, resolving_unit: OrgUnit | None = None,
