@@ -223,3 +223,16 @@ def test_inter_agency_sequential_transfer(w):
     s.complete_task(first, w.outsider, answer="Đạt yêu cầu", at=at(15, 14))
     second.refresh_from_db()
     assert second.state == "active"
+
+
+def test_admin_shows_dossiers_read_only_within_reach(client, w):
+    d = received(w)
+    client.force_login(w.leader)
+    listing = client.get("/admin/dossiers/dossier/")
+    assert listing.status_code == 200 and d.code in listing.content.decode()
+    page = client.get(f"/admin/dossiers/dossier/{d.pk}/change/")
+    assert page.status_code == 200 and "accepted" in page.content.decode()
+    assert client.post(f"/admin/dossiers/dossier/{d.pk}/change/", {"state": "returned"}).status_code == 403
+    client.force_login(w.outsider)
+    assert d.code not in client.get("/admin/dossiers/dossier/").content.decode()
+    assert client.get(f"/admin/dossiers/dossier/{d.pk}/change/").status_code == 302  # not found → back to list

@@ -23,6 +23,7 @@ def _perms(app: str, models: tuple[str, ...], actions: tuple[str, ...]) -> set[s
 WORKTIME_MODELS = ("workcalendarconfig", "calendarday")
 _VIEW_ALL = (
     _perms("catalog", CATALOG_MODELS, ("view",))
+    | _perms("dossiers", ("dossier",), ("view",))  # read-only everywhere: dossiers change through commands
     | _perms("worktime", WORKTIME_MODELS, ("view",))
     | _perms("org", ORG_MODELS + ("adminunit", "adminunitdataset"), ("view",))
 )
