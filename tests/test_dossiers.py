@@ -236,3 +236,21 @@ def test_admin_shows_dossiers_read_only_within_reach(client, w):
     client.force_login(w.outsider)
     assert d.code not in client.get("/admin/dossiers/dossier/").content.decode()
     assert client.get(f"/admin/dossiers/dossier/{d.pk}/change/").status_code == 302  # not found → back to list
+
+
+def test_standing_is_derived_at_a_moment(w, settings):
+    from motcua.dossiers.progress import control_sheet, overdue_q, standing
+
+    settings.MOTCUA_AT_RISK_SHARE = 0.2
+    d = s.forward(received(w), w.receptionist, at=at(15, 10))
+    # the specialist step was given until its planned due instant; near it the dossier is at risk
+    step_due = d.current_step.due_at
+    assert standing(d, at(15, 11)).status == "within"
+    assert standing(d, at(15, 11)).remaining_text == "còn 4 ngày 6 giờ làm việc"
+    assert standing(d, step_due - dt.timedelta(minutes=30)).status == "at_risk"
+    assert standing(d, at(23, 9)).status == "over" and standing(d, at(23, 9)).remaining_text.startswith("quá")
+    assert not Dossier.objects.filter(overdue_q(at(22, 9))).exists()
+    assert Dossier.objects.filter(overdue_q(at(22, 10))).get() == d
+    rows = control_sheet(d, at(15, 11))
+    assert [r["status"] for r in rows] == ["early", "within"] and rows[0]["result_label"] == "trước hạn"
+    assert s.apology_deadline(d) == at(19, 9, 30)
