@@ -252,5 +252,5 @@ def test_standing_is_derived_at_a_moment(w, settings):
     assert not Dossier.objects.filter(overdue_q(at(22, 9))).exists()
     assert Dossier.objects.filter(overdue_q(at(22, 10))).get() == d
     rows = control_sheet(d, at(15, 11))
-    assert [r["status"] for r in rows] == ["early", "within"] and rows[0]["result_label"] == "trước hạn"
+    assert [r["status"] for r in rows] == ["on_time", "within"] and rows[0]["result_label"] == "đúng hạn"  # same date
     assert s.apology_deadline(d) == at(19, 9, 30)
