@@ -165,3 +165,38 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# --- notify: outbox, email, SMS, webhooks ---
+# EMAIL_BACKEND: how e-mail leaves; SMTP by default (Django's console backend prints instead, for a demo).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# EMAIL_HOST / EMAIL_PORT: the SMTP server (the agency's mail relay).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+# EMAIL_HOST_USER / EMAIL_HOST_PASSWORD: SMTP login; empty = no authentication.
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+# EMAIL_USE_TLS: STARTTLS on the SMTP connection (usually with port 587).
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
+# EMAIL_USE_SSL: implicit TLS (usually port 465); not together with EMAIL_USE_TLS.
+EMAIL_USE_SSL = _env_bool("EMAIL_USE_SSL", False)
+# EMAIL_TIMEOUT: seconds before an SMTP connection or command gives up (the message is retried).
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 10))
+# DEFAULT_FROM_EMAIL: the sender of notifications to applicants.
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "MotCua <motcua@localhost>")
+# MOTCUA_OUTBOX_MAX_ATTEMPTS: attempts before a message becomes a dead letter (listed in the admin).
+MOTCUA_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("MOTCUA_OUTBOX_MAX_ATTEMPTS", 8))
+# MOTCUA_OUTBOX_BACKOFF_BASE: seconds before the first retry; each later retry waits twice as long.
+MOTCUA_OUTBOX_BACKOFF_BASE = int(os.environ.get("MOTCUA_OUTBOX_BACKOFF_BASE", 30))
+# MOTCUA_OUTBOX_BACKOFF_MAX: the longest wait between two attempts, in seconds (6 hours).
+MOTCUA_OUTBOX_BACKOFF_MAX = int(os.environ.get("MOTCUA_OUTBOX_BACKOFF_MAX", 6 * 3600))
+# MOTCUA_OUTBOX_LEASE: seconds a worker holds the messages it claimed before another may take them.
+MOTCUA_OUTBOX_LEASE = int(os.environ.get("MOTCUA_OUTBOX_LEASE", 300))
+# MOTCUA_SMS_GATEWAY: "log" (writes SMS to the log; demo) or "http" (POST to MOTCUA_SMS_URL).
+MOTCUA_SMS_GATEWAY = os.environ.get("MOTCUA_SMS_GATEWAY", "log")
+# MOTCUA_SMS_URL / MOTCUA_SMS_TOKEN: the HTTP gateway's address and bearer token.
+MOTCUA_SMS_URL = os.environ.get("MOTCUA_SMS_URL", "")
+MOTCUA_SMS_TOKEN = os.environ.get("MOTCUA_SMS_TOKEN", "")
+# MOTCUA_SMS_TIMEOUT: seconds before the HTTP SMS gateway call gives up (the message is retried).
+MOTCUA_SMS_TIMEOUT = int(os.environ.get("MOTCUA_SMS_TIMEOUT", 10))
+# MOTCUA_WEBHOOK_TIMEOUT: seconds before a webhook delivery gives up (the message is retried).
+MOTCUA_WEBHOOK_TIMEOUT = int(os.environ.get("MOTCUA_WEBHOOK_TIMEOUT", 10))
