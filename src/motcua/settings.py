@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -153,6 +154,12 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media")).resolve()
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # MOTCUA_MAX_UPLOAD_MB: largest dossier file accepted (PDF, JPEG or PNG only).
 MOTCUA_MAX_UPLOAD_MB = int(os.environ.get("MOTCUA_MAX_UPLOAD_MB", 20))
+# MOTCUA_ON_TIME_GRANULARITY: compare finish and due instants by local "date" (as most reports) or "instant".
+MOTCUA_ON_TIME_GRANULARITY = os.environ.get("MOTCUA_ON_TIME_GRANULARITY", "date")
+if MOTCUA_ON_TIME_GRANULARITY not in ("date", "instant"):
+    raise ImproperlyConfigured("MOTCUA_ON_TIME_GRANULARITY must be date or instant")
+# MOTCUA_AT_RISK_SHARE: a step is at risk when less than this share of the working time it was given is left.
+MOTCUA_AT_RISK_SHARE = float(os.environ.get("MOTCUA_AT_RISK_SHARE", "0.2"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", 8 * 3600))

@@ -40,7 +40,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _perms("accounts", ("user", "staffmembership"), _CRUD) | _perms("accounts", ("applicant",), ("view",))
     ),
     Role.SYSTEM_ADMIN: frozenset(
-        _perms("worktime", WORKTIME_MODELS, _CRUD)
+        _perms("notify", ("outboxmessage", "deadletter"), ("view", "change"))  # change = requeue
+        | _perms("notify", ("webhooksubscription",), _CRUD)
+        | _perms("dossiers", ("dossier",), ("view",))
+        | _perms("worktime", WORKTIME_MODELS, _CRUD)
         | _perms("catalog", CATALOG_MODELS, _CRUD)
         | _perms("org", ORG_MODELS, _CRUD) | _perms("org", ("adminunit", "adminunitdataset"), ("view",))
         | _perms("accounts", ("user", "staffmembership", "applicant"), _CRUD)
