@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import path
 
+from motcua.api.api import api
 from motcua.web import views
 
 admin.site.site_header = "MotCua – Quản trị hệ thống một cửa điện tử"
@@ -11,4 +12,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
 ]
