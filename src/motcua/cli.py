@@ -17,6 +17,9 @@ COMMANDS = {
     "createadmin": "create a system administrator account",
     "catalog": "catalog export [FILE] | catalog import FILE — the procedure catalogue as JSON",
     "admin-units": "admin-units import [FILE ...] — load the national administrative-unit list",
+    "worker": "worker [--once] [--poll S] — deliver queued notifications and webhooks (the outbox)",
+    "apitoken": "apitoken create USERNAME --name NAME | list | revoke PREFIX — API tokens for integrations",
+    "generate": "generate --dossiers N --months M [--seed S] — fill realistic dossier history (demo data)",
     "verify-ledger": "verify-ledger [CODE ...] — check every dossier's hash chain; exit 1 naming tampered dossiers",
     "deadline": 'deadline --from "2025-01-24 10:00" --days 3 [--explain] [--json] — a due instant (no database)',
 }

@@ -16,6 +16,7 @@ from typing import Annotated
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import File, Header, Query, Router, UploadedFile
 from ninja.responses import Status
@@ -199,6 +200,50 @@ def get_dossier(request, ident: Ident):
 def list_events(request, ident: Ident):
     d = find_dossier(request.user, ident)
     return [event(e) for e in LedgerEvent.objects.filter(dossier_id=d.pk).order_by("seq")]
+
+
+FORM_PATTERN = r"^(receipt|supplement_request|refusal|apology|stop_notice|control_sheet)$"
+PDF_RESPONSE = {"responses": {"200": {"description": "PDF", "content": {"application/pdf": {
+    "schema": {"type": "string", "format": "binary"}}}}}}
+
+
+@router.get("/{ident}/forms/{form}", response={200: None, **errors(404, 422)}, openapi_extra=PDF_RESPONSE,
+            summary="Biểu mẫu của hồ sơ (PDF: giấy tiếp nhận, phiếu bổ sung, từ chối, xin lỗi, dừng, kiểm soát)")
+def get_form(request, ident: Ident, form: Annotated[str, StringConstraints(pattern=FORM_PATTERN)]):
+    """The form printed from the dossier's rows and ledger, in the numbering of its regime; 422
+    ``form_not_available`` when the dossier has not reached it."""
+    from motcua.dossiers.forms import dossier_form
+
+    d = find_dossier(request.user, ident)
+    name, pdf = dossier_form(d, form)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+@router.get("/{ident}/documents/{document_id}", response={200: None, **errors(404, 422)},
+            openapi_extra={"responses": {"200": {"description": "PDF, JPEG hoặc PNG", "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}},
+            summary="Tải tệp của một thành phần hồ sơ hoặc kết quả")
+def get_document(request, ident: Ident, document_id: int):
+    """The stored file, with its SHA-256 in ``Digest`` (checked before it is sent)."""
+    import base64
+    import hashlib
+
+    from motcua.dossiers.models import DossierDocument
+
+    d = find_dossier(request.user, ident)
+    doc = DossierDocument.objects.filter(dossier=d, pk=document_id).exclude(file="").first()
+    if doc is None:
+        raise NotFound("Không tìm thấy tệp.")
+    with doc.file.open("rb") as handle:
+        data = handle.read()
+    if hashlib.sha256(data).hexdigest() != doc.sha256:
+        raise DossierError("Tệp đã bị thay đổi so với khi nộp (sai mã SHA-256).", code="file_tampered")
+    response = HttpResponse(data, content_type=doc.content_type)
+    response["Content-Disposition"] = f'inline; filename="{doc.file.name.rsplit("/", 1)[-1]}"'
+    response["Digest"] = "sha-256=" + base64.b64encode(hashlib.sha256(data).digest()).decode()
+    return response
 
 
 # --- reception decisions ----------------------------------------------------------------------------

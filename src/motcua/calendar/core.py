@@ -512,6 +512,8 @@ def _add_months(ts: int, months: int) -> int:
     local = dt.datetime.fromtimestamp(ts, TZ)
     total = local.month - 1 + months
     year, month = local.year + total // 12, total % 12 + 1
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise CalendarError(f"Thời hạn {months} tháng vượt quá phạm vi lịch.")
     day = min(local.day, _month_days(year, month))
     return int(local.replace(year=year, month=month, day=day).timestamp())
 

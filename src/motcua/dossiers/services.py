@@ -17,7 +17,6 @@ import re
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, Iterator
 
 from django.conf import settings
@@ -52,6 +51,8 @@ __all__ = [
     "apologise", "withdraw", "stop", "request_payment", "record_payment",
     "calendar_of", "deadline_of", "apology_deadline", "get_dossier",
 ]
+
+MAX_FEE = 10**12  # đồng; a formula fed absurd inputs must not overflow the amount columns
 
 EMPTY_SNAPSHOT: dict[str, Any] = {"dossier": {}, **{key: [] for key in COLLECTIONS}}
 
@@ -358,6 +359,9 @@ def _fees(variant: ProcedureVariant, inputs: dict[str, Any] | None) -> list[Doss
                 raise DossierError(f"{item.name}: {exc}", code="fee_inputs") from exc
         else:
             amount = item.amount or 0
+        if amount > MAX_FEE:
+            raise DossierError(f"{item.name}: số tiền {amount:,} đồng vượt quá mức cho phép.".replace(",", "."),
+                               code="fee_inputs")
         lines.append(DossierFee(order=item.order, kind=item.kind, name=item.name, amount=amount))
     return lines
 
@@ -417,7 +421,8 @@ def _online_desk(resolving: OrgUnit) -> Desk:
 def _create(*, actor, event: str, channel: str, variant: ProcedureVariant, applicant: Applicant, desk: Desk,
             resolving: OrgUnit, delivery: str, delivery_address: str, representative: Representative | None,
             contact_email: str, contact_phone: str, sets: int, documents: list[Upload],
-            fee_inputs: dict | None, idempotency_key: str | None, at: dt.datetime) -> Dossier:
+            fee_inputs: dict | None, idempotency_key: str | None, at: dt.datetime,
+            reference: uuid.UUID | None = None) -> Dossier:
     if delivery not in Delivery.values:
         raise DossierError(f"Hình thức nhận kết quả “{delivery}” không hợp lệ.", code="delivery")
     if delivery == Delivery.POST and not variant.version.postal_return:
@@ -434,6 +439,7 @@ def _create(*, actor, event: str, channel: str, variant: ProcedureVariant, appli
         with transaction.atomic():
             rep = representative or Representative("")
             d = Dossier.objects.create(
+                reference=reference or uuid.uuid4(),  # given by the history generator (dossiers/generate.py)
                 channel=channel, state=State.SUBMITTED, procedure_version=variant.version, variant=variant,
                 applicant=applicant, representative_name=nfc(rep.name)[:255],
                 representative_id_number=nfc(rep.id_number)[:20], representative_phone=nfc(rep.phone)[:20],
@@ -479,7 +485,7 @@ def submit_online(applicant: Applicant, variant: ProcedureVariant, *, actor=None
                   delivery: str = Delivery.ONLINE, delivery_address: str = "", documents: list[Upload] = (),
                   representative: Representative | None = None, contact_email: str = "", contact_phone: str = "",
                   sets: int = 1, fee_inputs: dict | None = None, idempotency_key: str | None = None,
-                  at: dt.datetime | None = None) -> Dossier:
+                  at: dt.datetime | None = None, reference: uuid.UUID | None = None) -> Dossier:
     """An applicant lodges a dossier online (status 1, waiting for the desk). The same
     ``idempotency_key`` from the same applicant returns the first dossier instead of a second one."""
     at = _moment(at)
@@ -504,7 +510,8 @@ def submit_online(applicant: Applicant, variant: ProcedureVariant, *, actor=None
         return _create(actor=actor, event="submitted", channel=Channel.ONLINE, variant=variant, applicant=applicant,
                        desk=desk, resolving=resolving, delivery=delivery, delivery_address=delivery_address,
                        representative=representative, contact_email=contact_email, contact_phone=contact_phone,
-                       sets=sets, documents=documents, fee_inputs=fee_inputs, idempotency_key=idempotency_key, at=at)
+                       sets=sets, documents=documents, fee_inputs=fee_inputs, idempotency_key=idempotency_key, at=at,
+                       reference=reference)
     except IntegrityError:
         earlier = Dossier.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first()
         if idempotency_key is not None and earlier is not None:
@@ -516,7 +523,8 @@ def register_at_desk(actor, desk: Desk, applicant: Applicant, variant: Procedure
                      channel: str = Channel.IN_PERSON, resolving_unit: OrgUnit | None = None,
                      delivery: str = Delivery.DESK, delivery_address: str = "", documents: list[Upload] = (),
                      representative: Representative | None = None, contact_email: str = "", contact_phone: str = "",
-                     sets: int = 1, fee_inputs: dict | None = None, at: dt.datetime | None = None) -> Dossier:
+                     sets: int = 1, fee_inputs: dict | None = None, at: dt.datetime | None = None,
+                     reference: uuid.UUID | None = None) -> Dossier:
     """A dossier brought to the desk (in person, or by post: the handover record's time) enters the
     system; the receptionist then accepts it, asks for a supplement or refuses it."""
     at = _moment(at)
@@ -532,7 +540,7 @@ def register_at_desk(actor, desk: Desk, applicant: Applicant, variant: Procedure
     return _create(actor=actor, event="registered", channel=channel, variant=variant, applicant=applicant, desk=desk,
                    resolving=resolving, delivery=delivery, delivery_address=delivery_address,
                    representative=representative, contact_email=contact_email, contact_phone=contact_phone, sets=sets,
-                   documents=documents, fee_inputs=fee_inputs, idempotency_key=None, at=at)
+                   documents=documents, fee_inputs=fee_inputs, idempotency_key=None, at=at, reference=reference)
 
 
 # --- reception decisions ----------------------------------------------------------------------------
