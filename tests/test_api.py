@@ -528,7 +528,7 @@ def test_openapi_documents_every_operation_and_error(client):
     info = schema["components"]["schemas"]["ErrorInfo"]
     assert set(info["properties"]) == ERROR_KEYS
     operations = [(path, method, op) for path, item in schema["paths"].items() for method, op in item.items()]
-    assert len(operations) == 29  # 2 catalogue reads, 3 dossier reads, 24 commands
+    assert len(operations) == 31  # 2 catalogue reads, 3 dossier reads, 2 downloads (forms, files), 24 commands
     for path, method, op in operations:
         responses = op["responses"]
         assert {"401", "422"} <= set(responses), (path, method)
