@@ -588,3 +588,16 @@ def test_schemathesis_finds_no_server_error(w):
         request_finished.connect(close_old_connections)
     assert not failures, failures
     assert calls >= 28 * 5
+
+
+def test_invalid_applicant_identifiers_are_refused_and_nothing_is_saved(w):
+    desk = w.api["receptionist"]
+    before = (Dossier.objects.count(), LedgerEvent.objects.count())
+    base = {"desk_id": w.desk.pk, "variant_id": w.variant.pk, "channel": "in_person",
+            "documents": [{"name": "Đơn đề nghị"}]}
+    for applicant in ({"kind": "citizen", "full_name": "Trần Văn Bình", "cccd": "999090012345"},  # no such province
+                      {"kind": "citizen", "full_name": "Trần Văn Bình", "cccd": "03809001"},      # too short
+                      {"kind": "organisation", "full_name": "Công ty A", "tax_code": "2801234565"}):  # check digit
+        err = error(desk.multipart("/dossiers/register", {**base, "applicant": applicant}), 422)
+        assert err["field"] or err["details"], err
+    assert (Dossier.objects.count(), LedgerEvent.objects.count()) == before
