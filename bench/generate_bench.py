@@ -1,0 +1,92 @@
+"""History generator benchmark: bulk dossiers/s into a fresh SQLite database, its ratio to the target,
+and its speed-up over the service commands measured in the same run.
+
+    .venv/bin/python bench/generate_bench.py [--dossiers 100000] [--months 12] [--services 100] [--seed 1]
+
+Target (issue): ≥ 5,000 dossiers/s into SQLite. Anchor: the services path (every command through
+dossiers.services, one transaction each) on a small N, in the same database and run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGET = 5000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dossiers", type=int, default=100_000, help="dossiers written by the bulk path")
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--services", type=int, default=100, help="dossiers written by the services path (anchor)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the database (its path is printed)")
+    args = parser.parse_args()
+
+    folder = tempfile.mkdtemp(prefix="motcua-generate-bench-")
+    os.environ.pop("DATABASE_URL", None)
+    os.environ["MOTCUA_VAR_DIR"] = folder
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from motcua import demo
+    from motcua.calendar import TZ
+    from motcua.dossiers import generate as g
+    from motcua.dossiers.models import Dossier, LedgerEvent
+
+    began = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    demo.load_demo()
+    g.provide_role_holders()
+    world = g.load_world()
+    print(f"fresh SQLite database with the demo province in {time.perf_counter() - began:.1f} s: "
+          f"{Path(folder) / 'motcua.sqlite3'}")
+    start, until = g.window(timezone.now(), args.months)
+    start = max(start, dt.datetime.combine(min(v.valid_from for v in world.variants), dt.time(0), TZ))
+
+    # The anchor: the service commands, one by one.
+    services = g.run_services(world, g.plan(world, dossiers=args.services, start=start, until=until,
+                                            seed=args.seed + 1))
+    # The bulk path: this process plans and writes, a forked one builds the rows and events.
+    bulk = g.run_bulk(world, g.plan(world, dossiers=args.dossiers, start=start, until=until, seed=args.seed),
+                      fork=True)
+    size = Path(folder, "motcua.sqlite3").stat().st_size
+    total = Dossier.objects.count()
+    assert total == args.services + args.dossiers, total
+    events = LedgerEvent.objects.count()
+    connection.close()
+
+    print(f"history {start:%d/%m/%Y} – {until:%d/%m/%Y}; {events / total:.1f} ledger events and "
+          f"{size / total / 1024:.1f} KiB of database per dossier")
+    rows = [
+        ("services path (reference)", services.dossiers, services.seconds, services.rate),
+        ("bulk path", bulk.dossiers, bulk.seconds, bulk.rate),
+    ]
+    print(f"{'':28} {'dossiers':>9} {'seconds':>9} {'dossiers/s':>11}")
+    for name, n, seconds, rate in rows:
+        print(f"{name:28} {n:>9,} {seconds:>9.2f} {rate:>11,.0f}")
+    print(f"bulk stages: writing {bulk.write_seconds / bulk.dossiers * 1e6:,.0f} µs/dossier (this process), "
+          f"waiting for the builder {bulk.wait_seconds / bulk.dossiers * 1e6:,.0f} µs/dossier")
+    print(f"bulk / target ({TARGET:,}/s): {bulk.rate / TARGET:.2f}×   "
+          f"bulk / services (same run): {bulk.rate / services.rate:,.0f}×")
+    if args.keep:
+        print(f"kept: {folder}")
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
