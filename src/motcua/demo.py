@@ -67,12 +67,16 @@ STAFF = [
     ("vanthu.xaydung", "Tạ Văn Số", "construction", Role.CLERK),
     ("chuyenvien.nnmt", "Cao Văn Đất", "agriculture", Role.SPECIALIST),
     ("lanhdao.nnmt", "Hà Thị Môi", "agriculture", Role.LEADER),
+    ("vanthu.nnmt", "Châu Văn Trường", "agriculture", Role.CLERK),
     ("chuyenvien.taichinh", "Kiều Văn Tài", "finance", Role.SPECIALIST),
     ("lanhdao.taichinh", "Lưu Thị Chính", "finance", Role.LEADER),
+    ("vanthu.taichinh", "Phan Thị Ngân", "finance", Role.CLERK),
     ("chuyenvien.yte", "Tô Văn Y", "health", Role.SPECIALIST),
     ("lanhdao.yte", "Quách Thị Tế", "health", Role.LEADER),
+    ("vanthu.yte", "Vi Văn Dược", "health", Role.CLERK),
     ("chuyenvien.noivu", "Mạc Văn Nội", "home", Role.SPECIALIST),
     ("lanhdao.noivu", "Ông Thị Vụ", "home", Role.LEADER),
+    ("vanthu.noivu", "Lã Thị Vụ", "home", Role.CLERK),
 ]
 COMMUNE_ROLES = [
     ("tiepnhan", Role.RECEPTIONIST, "Nguyễn Văn"),
