@@ -69,3 +69,11 @@ def test_same_version_twice_one_succeeds_the_other_is_stale():
     assert sorted(type(r).__name__ for r in results) == ["Conflict", "Dossier"]
     d.refresh_from_db()
     assert d.version == version + 1 and LedgerEvent.objects.filter(dossier=d, type="assigned").count() == 1
+
+
+def test_a_gateway_callback_arriving_twice_at_once_records_one_payment():
+    w = factories.dossier_world()
+    d = received(w)
+    results = race(*[lambda: s.record_payment(d.pk, None, amount=50000, method="online", reference="VNP-1")] * 2)
+    assert all(isinstance(r, Dossier) for r in results), results
+    assert d.payments.count() == 1 and LedgerEvent.objects.filter(dossier=d, type="payment_recorded").count() == 1

@@ -1067,28 +1067,40 @@ def record_payment(dossier, actor, *, amount: int, method: str, reference: str, 
     reference = nfc(reference or "").strip()
     if not reference:
         raise DossierError("Nhập số biên lai hoặc mã giao dịch.", code="payment_reference", field="reference")
-    earlier = Payment.objects.filter(dossier=d, reference=reference).first()
+    try:
+        with _command(d, actor, "payment_recorded", version=version, at=at, reason=reference) as c:
+            d = c.dossier
+            _record_payment(c, actor, amount, method, reference)
+    except _SamePayment:
+        return Dossier.objects.get(pk=d.pk)
+    return d
+
+
+class _SamePayment(Exception):
+    """The payment is already recorded: the command ends without a change (its transaction rolls back)."""
+
+
+def _record_payment(c: _Context, actor, amount: int, method: str, reference: str) -> None:
+    d = c.dossier
+    if method not in PaymentMethod.values:
+        raise DossierError(f"Hình thức nộp “{method}” không hợp lệ.", code="payment_method")
+    if actor is None:
+        if method != PaymentMethod.ONLINE:
+            raise NotAllowed("Chỉ cổng thanh toán trực tuyến được ghi nhận khoản nộp không qua cán bộ.")
+    else:
+        _require(actor, d.receiving_unit, (Role.RECEPTIONIST,), "thu phí, lệ phí")
+    earlier = Payment.objects.filter(dossier=d, reference=reference).first()  # under the row lock
     if earlier is not None:
         if earlier.amount == amount:
-            return Dossier.objects.get(pk=d.pk)
+            raise _SamePayment
         raise DossierError("Mã giao dịch này đã được ghi với số tiền khác.", code="payment_reference")
-    with _command(d, actor, "payment_recorded", version=version, at=at, reason=reference) as c:
-        d = c.dossier
-        _state(d, "record_payment")
-        if method not in PaymentMethod.values:
-            raise DossierError(f"Hình thức nộp “{method}” không hợp lệ.", code="payment_method")
-        if actor is None:
-            if method != PaymentMethod.ONLINE:
-                raise NotAllowed("Chỉ cổng thanh toán trực tuyến được ghi nhận khoản nộp không qua cán bộ.")
-        else:
-            _require(actor, d.receiving_unit, (Role.RECEPTIONIST,), "thu phí, lệ phí")
-        if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-            raise DossierError("Số tiền phải là số nguyên dương (đồng).", code="payment_amount")
-        if d.fee_paid + amount > d.fee_total:
-            raise DossierError(f"Số tiền vượt quá số còn phải nộp ({d.fee_total - d.fee_paid:,} đồng)."
-                               .replace(",", "."), code="payment_amount")
-        Payment.objects.create(dossier=d, amount=amount, method=method, reference=reference[:100], paid_at=c.at)
-        d.fee_paid += amount
-        if d.state == State.AWAITING_PAYMENT and d.fee_paid >= d.fee_total:
-            d.state = State.PROCESSING
-    return d
+    _state(d, "record_payment")
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise DossierError("Số tiền phải là số nguyên dương (đồng).", code="payment_amount")
+    if d.fee_paid + amount > d.fee_total:
+        raise DossierError(f"Số tiền vượt quá số còn phải nộp ({d.fee_total - d.fee_paid:,} đồng)."
+                           .replace(",", "."), code="payment_amount")
+    Payment.objects.create(dossier=d, amount=amount, method=method, reference=reference[:100], paid_at=c.at)
+    d.fee_paid += amount
+    if d.state == State.AWAITING_PAYMENT and d.fee_paid >= d.fee_total:
+        d.state = State.PROCESSING
