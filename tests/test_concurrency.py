@@ -77,3 +77,12 @@ def test_a_gateway_callback_arriving_twice_at_once_records_one_payment():
     results = race(*[lambda: s.record_payment(d.pk, None, amount=50000, method="online", reference="VNP-1")] * 2)
     assert all(isinstance(r, Dossier) for r in results), results
     assert d.payments.count() == 1 and LedgerEvent.objects.filter(dossier=d, type="payment_recorded").count() == 1
+
+
+def test_a_double_click_on_submit_makes_one_dossier():
+    from test_dossiers import lodge_online
+
+    w = factories.dossier_world()
+    results = race(*[lambda: lodge_online(w, key="double-click-123")] * 2)
+    assert all(isinstance(r, Dossier) for r in results), results
+    assert results[0].pk == results[1].pk and Dossier.objects.count() == 1
