@@ -101,7 +101,8 @@ def test_demo_then_serve_over_http(cli_env, tmp_path):
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login).group(1)
         body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": "quantri.tuphap",
                                        "password": demo.DEMO_PASSWORD, "next": "/admin/"}).encode()
-        request = urllib.request.Request(base + "/admin/login/", data=body, headers={"Referer": base + "/admin/login/"})
+        request = urllib.request.Request(base + "/can-bo/dang-nhap/", data=body,
+                                         headers={"Referer": base + "/can-bo/dang-nhap/"})
         page = opener.open(request).read().decode()
         assert "Danh mục thủ tục hành chính" in page
         units = opener.open(base + "/admin/org/orgunit/").read().decode()

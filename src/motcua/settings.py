@@ -71,7 +71,9 @@ INSTALLED_APPS = [
     "motcua.documents",
     "motcua.notify",
     "motcua.api",
+    "motcua.workspace",
     "motcua.web",
+    "django_htmx",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "motcua.workspace.middleware.IdleTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "motcua.urls"
@@ -98,6 +102,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
+                "motcua.workspace.context.workspace",
                 "django.contrib.messages.context_processors.messages",
             ],
         },
@@ -122,7 +127,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["motcua.accounts.permissions.RoleBackend"]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "workspace:login"
+# MOTCUA_LOGIN_MAX_FAILURES / MOTCUA_LOGIN_LOCK_MINUTES: failed staff logins that lock a username, and for how long.
+MOTCUA_LOGIN_MAX_FAILURES = int(os.environ.get("MOTCUA_LOGIN_MAX_FAILURES", 5))
+MOTCUA_LOGIN_LOCK_MINUTES = int(os.environ.get("MOTCUA_LOGIN_LOCK_MINUTES", 15))
+# MOTCUA_IDLE_MINUTES: a staff session ends after this long without a request.
+MOTCUA_IDLE_MINUTES = int(os.environ.get("MOTCUA_IDLE_MINUTES", 30))
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

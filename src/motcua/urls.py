@@ -1,8 +1,9 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from motcua.api.api import api
 from motcua.web import views
+from motcua.workspace import views as workspace_views
 
 admin.site.site_header = "MotCua – Quản trị hệ thống một cửa điện tử"
 admin.site.site_title = "MotCua"
@@ -11,6 +12,8 @@ admin.site.index_title = "Quản trị"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("admin/login/", workspace_views.admin_login),  # one staff login page, with its lockout
     path("admin/", admin.site.urls),
+    path("can-bo/", include("motcua.workspace.urls")),
     path("api/v1/", api.urls),
 ]

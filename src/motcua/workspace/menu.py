@@ -1,0 +1,28 @@
+"""The workspace menu: only what the user's roles allow."""
+
+from __future__ import annotations
+
+from motcua.accounts.models import Role, StaffMembership
+
+__all__ = ["roles_of", "menu_for", "WORK_ROLES"]
+
+WORK_ROLES = {Role.RECEPTIONIST, Role.SPECIALIST, Role.LEADER, Role.CLERK}
+# (url name, label, roles that see it) — pages are added here as they exist
+MENU = [
+    ("workspace:inbox", "Hộp việc", WORK_ROLES),
+    ("admin:index", "Quản trị", {Role.UNIT_ADMIN, Role.SYSTEM_ADMIN, Role.INSPECTOR}),
+]
+
+
+def roles_of(user) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    if not hasattr(user, "_workspace_roles"):
+        user._workspace_roles = set(StaffMembership.objects.filter(user_id=user.pk, is_active=True)
+                                    .values_list("role", flat=True))
+    return user._workspace_roles
+
+
+def menu_for(user) -> list[tuple[str, str]]:
+    roles = roles_of(user)
+    return [(name, label) for name, label, allowed in MENU if roles & allowed]

@@ -1,0 +1,65 @@
+"""Staff workspace pages. Views only read and call services; the rules live in the services."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import login as django_login
+from django.contrib.auth import logout as django_logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from motcua.dossiers.progress import standing
+from motcua.workspace.inbox import TABS, page_of, task_queryset
+from motcua.workspace.login import LoginRefused, staff_login
+from motcua.workspace.menu import WORK_ROLES, roles_of
+
+
+def login(request: HttpRequest) -> HttpResponse:
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = ""
+    error = None
+    if request.method == "POST":
+        try:
+            user = staff_login(request, request.POST.get("username", ""), request.POST.get("password", ""))
+        except LoginRefused as exc:
+            error = exc.message
+        else:
+            django_login(request, user)
+            return redirect(next_url or "workspace:inbox")
+    return render(request, "workspace/login.html", {"error": error, "next": next_url,
+                                                    "username": request.POST.get("username", "")},
+                  status=200 if error is None else 400)
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin signs in through the same page, so the lockout holds for every staff login."""
+    next_url = request.GET.get("next") or "/admin/"
+    return redirect(f"{reverse('workspace:login')}?{urlencode({'next': next_url})}")
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    django_logout(request)
+    messages.info(request, "Đã đăng xuất.")
+    return redirect("workspace:login")
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    if not roles_of(request.user) & WORK_ROLES:
+        return render(request, "workspace/no_tasks.html", status=403)
+    tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "mine"
+    now = timezone.now()
+    page = page_of(task_queryset(request.user, tab), request.GET.get("sau"))
+    rows = [(step, standing(step.dossier, now)) for step in page.rows]
+    counts = {key: task_queryset(request.user, key).count() for key in TABS}
+    return render(request, "workspace/inbox.html", {"tab": tab, "tabs": TABS, "rows": rows, "counts": counts,
+                                                    "next_key": page.next_key})
