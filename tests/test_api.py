@@ -230,6 +230,12 @@ def test_a_whole_life_through_the_api(w):
     assert [e["seq"] for e in events] == list(range(1, 12))
     assert all(b["prev_hash"] == a["hash"] for a, b in zip(events, events[1:]))
     assert events[4]["reason"] == "Thiếu bản sao giấy tờ tùy thân" and events[1]["actor_name"]
+    # before/after as JSON objects: the changed dossier fields, and only the changed child rows by primary key
+    forwarded = events[2]
+    assert (forwarded["before"]["dossier"]["state"], forwarded["after"]["dossier"]["state"]) == ("received",
+                                                                                                   "processing")
+    assert len(forwarded["after"]["steps"]) == 2 and list(forwarded["before"]["steps"].values()).count(None) == 1
+    assert "documents" not in forwarded["after"] and "fees" not in forwarded["after"]
     assert verify() == []
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import os
 import subprocess
 import sys
@@ -72,11 +71,7 @@ def dump() -> dict:
                 types = ", ".join(f'typeof("{c}")' for c in columns)
                 cursor.execute(f'SELECT {", ".join(chr(34) + c + chr(34) for c in columns)}, {types} '
                                f'FROM "{table}" ORDER BY id')
-                rows = cursor.fetchall()
-                if model is LedgerEvent:  # the same JSON value; Django prints it with other spacing
-                    at = [columns.index("before"), columns.index("after")]
-                    rows = [tuple(json.loads(v) if i in at else v for i, v in enumerate(r)) for r in rows]
-                data[f"sql:{table}"] = rows
+                data[f"sql:{table}"] = cursor.fetchall()  # the ledger's before/after: the same text, byte for byte
             cursor.execute("SELECT name, seq FROM sqlite_sequence WHERE name LIKE 'dossiers_%' ORDER BY name")
             data["sql:sqlite_sequence"] = cursor.fetchall()
     return data

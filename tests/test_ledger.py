@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -10,8 +12,9 @@ import factories
 from motcua.calendar import Duration
 from motcua.dossiers import services as s
 from motcua.dossiers.files import Upload
+from motcua.dossiers import ledger
 from motcua.dossiers.ledger import replay, restore, snapshot, verify
-from motcua.dossiers.models import Dossier, LedgerEvent
+from motcua.dossiers.models import Dossier, DossierStep, LedgerEvent
 from test_dossiers import PDF, at, received
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +110,111 @@ def test_tables_rebuilt_from_events_alone_equal_the_originals(w):
         LedgerEvent.objects.bulk_create(chain)
         assert snapshot(Dossier.objects.get(pk=rebuilt.pk)) == originals[pk]
     assert verify() == []
+
+
+def test_child_collections_are_recorded_row_by_row_as_canonical_text(w):
+    d = busy_dossier(w)
+    events = {e.type: e for e in LedgerEvent.objects.filter(dossier=d)}
+    steps = list(DossierStep.objects.filter(dossier=d).order_by("seq"))
+    # forwarded: the finished step changed, the next step was added; the other steps are not repeated
+    forwarded = events["forwarded"]
+    before, after = json.loads(forwarded.before), json.loads(forwarded.after)
+    first, second = str(steps[0].pk), str(steps[1].pk)
+    assert set(after["steps"]) == set(before["steps"]) == {first, second}
+    assert before["steps"][second] is None and after["steps"][second]["seq"] == 2
+    assert before["steps"][first]["outcome"] == "" and after["steps"][first]["outcome"] == "forwarded"
+    assert "version" not in after["dossier"] and after["dossier"]["current_step_id"] == steps[1].pk
+    # a payment adds one row; the documents, fees and steps it did not touch are absent
+    paid = json.loads(events["payment_recorded"].after)
+    assert set(paid) == {"dossier", "payments"} and list(paid["payments"].values())[0]["reference"] == "BL-0001"
+    # the stored text is the canonical text the hash covers
+    for e in LedgerEvent.objects.filter(dossier=d):
+        for text in (e.before, e.after):
+            assert text == ledger.fragment(json.loads(text))
+        assert e.hash == ledger.chain_hash(reference=d.reference, seq=e.seq, type=e.type, actor_id=e.actor_id_value,
+                                           actor_name=e.actor_name, at=e.at, before=json.loads(e.before),
+                                           after=json.loads(e.after), reason=e.reason, prev_hash=e.prev_hash)
+
+
+def test_an_edit_that_keeps_the_json_value_is_caught(w):
+    d = busy_dossier(w)
+    event = LedgerEvent.objects.get(dossier=d, seq=2)
+    spaced = json.dumps(json.loads(event.after), sort_keys=True, ensure_ascii=False)  # same value, other bytes
+    raw('UPDATE dossiers_ledgerevent SET "after" = %s WHERE id = %s', [spaced, event.pk])
+    assert problems_of(d) == [f"{d.code}: sự kiện số 2 (accepted) đã bị sửa"]
+
+
+def test_replay_upserts_and_deletes_rows_and_reads_format_1():
+    class E:
+        def __init__(self, after):
+            self.after = json.dumps(after)
+
+    rows = replay([
+        E({"dossier": {"id": 7, "state": "submitted"}, "fees": [{"id": 3, "amount": 1}, {"id": 10, "amount": 2}]}),
+        E({"fees": {"9": {"id": 9, "amount": 5}, "10": {"id": 10, "amount": 4}}, "dossier": {"state": "received"}}),
+        E({"fees": {"3": None}, "payments": {"2": {"id": 2}}}),
+    ])
+    assert rows["dossier"] == {"id": 7, "state": "received"}
+    assert rows["fees"] == [{"id": 9, "amount": 5}, {"id": 10, "amount": 4}]  # ordered by pk, not as text
+    assert rows["payments"] == [{"id": 2}] and rows["steps"] == []
+
+
+def _format_1(before: dict, after: dict) -> tuple[dict, dict]:
+    """What ledger.diff wrote before format 2: changed dossier fields, changed collections as whole lists."""
+    old, new = {}, {}
+    changed = {k: v for k, v in after["dossier"].items() if before["dossier"].get(k, old) != v}
+    if changed:
+        old["dossier"], new["dossier"] = {k: before["dossier"].get(k) for k in changed}, changed
+    for key in ledger.COLLECTIONS:
+        if before[key] != after[key]:
+            old[key], new[key] = before[key], after[key]
+    return old, new
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # like the other transactional tests
+def test_migration_0002_keeps_chains_written_as_json_verifying():
+    """A chain written in format 1 into the JSONFields of 0001 (as Django printed them) still verifies
+    after 0002 has turned the fields into canonical text."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    from motcua.api.serialize import event as event_out
+
+    w = factories.dossier_world(supplement_rule="pause")
+    d = busy_dossier(w)
+    events = list(LedgerEvent.objects.filter(dossier=d).order_by("seq"))
+    states = [{"dossier": {}, **{key: [] for key in ledger.COLLECTIONS}}]
+    states += [replay(events[:n]) for n in range(1, len(events) + 1)]
+    chain, head = [], ledger.GENESIS
+    for e, before, after in zip(events, states, states[1:]):
+        old, new = _format_1(before, after)
+        digest = ledger.chain_hash(reference=d.reference, seq=e.seq, type=e.type, actor_id=e.actor_id_value,
+                                   actor_name=e.actor_name, at=e.at, before=old, after=new, reason=e.reason,
+                                   prev_hash=head)
+        chain.append((e.pk, old, new, head, digest))
+        head = digest
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("dossiers", "0001_initial")])
+    try:
+        old_apps = executor.loader.project_state([("dossiers", "0001_initial")]).apps
+        OldEvent = old_apps.get_model("dossiers", "LedgerEvent")
+        for pk, old, new, link, digest in chain:
+            OldEvent.objects.filter(pk=pk).update(before=old, after=new, prev_hash=link, hash=digest)
+        Dossier.objects.filter(pk=d.pk).update(ledger_head=head)
+        with connection.cursor() as cursor:
+            cursor.execute('SELECT "after" FROM dossiers_ledgerevent WHERE dossier_id = %s AND seq = 1', [d.pk])
+            stored = cursor.fetchone()[0]
+        assert stored != ledger.fragment(chain[0][2])  # not canonical: spaces (SQLite) or jsonb
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert verify() == []
+    for e in LedgerEvent.objects.filter(dossier=d).order_by("seq"):
+        assert e.after == ledger.fragment(json.loads(e.after)) and e.before == ledger.fragment(json.loads(e.before))
+    assert isinstance(event_out(LedgerEvent.objects.get(dossier=d, seq=3))["after"]["steps"], list)  # format 1
+    # a format 2 event appended after the migration continues the format 1 chain
+    d = s.withdraw(d, w.citizen, reason="Rút hồ sơ", at=at(19, 10))
+    assert LedgerEvent.objects.get(dossier=d, seq=d.ledger_length).prev_hash == head
+    assert verify() == [] and replay(LedgerEvent.objects.filter(dossier=d).order_by("seq")) == snapshot(d)

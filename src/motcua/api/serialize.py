@@ -4,6 +4,7 @@ Asia/Ho_Chi_Minh (+07:00)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 from django.utils import timezone
@@ -147,5 +148,7 @@ def dossier_detail(d: Dossier, now: dt.datetime) -> dict:
 
 
 def event(e) -> dict:
-    return {"seq": e.seq, "type": e.type, "actor_name": e.actor_name, "at": local(e.at), "before": e.before,
-            "after": e.after, "reason": e.reason, "hash": e.hash, "prev_hash": e.prev_hash}
+    """A ledger event; its before/after are stored as canonical JSON text and shown as JSON objects."""
+    return {"seq": e.seq, "type": e.type, "actor_name": e.actor_name, "at": local(e.at),
+            "before": json.loads(e.before), "after": json.loads(e.after), "reason": e.reason, "hash": e.hash,
+            "prev_hash": e.prev_hash}

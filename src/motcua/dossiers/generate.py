@@ -18,10 +18,9 @@ Three parts:
 - **The bulk executor** (``run_bulk``) replays the same commands on rows held in memory — the same
   primary keys, counters, due instants and ledger events with the same hashes — and writes them in
   large batches, one transaction per batch. tests/test_generate.py proves it identical to the
-  services executor: every row, every stored SQL value and type, every event hash. (The one
-  difference is typographic: an event's before/after JSON is stored as the canonical text that was
-  hashed, where Django would print the same value with spaces and ASCII escapes.) For large runs the
-  plans and the rows are made in two forked processes while this one hashes and writes.
+  services executor: every row, every stored SQL value and type (the ledger's before/after are the
+  same canonical text, byte for byte), every event hash. For large runs the plans and the rows are
+  made in two forked processes while this one hashes and writes.
 
 The bulk executor assumes nobody else writes dossiers while it runs (it reads the next primary
 keys and the counters once, at the start).
@@ -998,9 +997,9 @@ def _states(Dossier) -> dict[str, int]:
 #
 # A dossier is held as the ledger sees it: its row and its child rows as JSON values
 # (``ledger._row``), and the JSON text of each of them, computed once per version. Every event's
-# before/after fragment is then assembled from those texts, exactly as ``ledger._canonical`` would
-# print it, and hashed as ``ledger.chain_hash`` does. The fragments are stored as that canonical text:
-# the same JSON value the services path stores (Django prints it with other spacing and escapes).
+# before/after fragment (format 2: changed dossier fields, changed child rows by primary key) is then
+# assembled from those texts, exactly as ``ledger._canonical`` would print it, and hashed as
+# ``ledger.link_hash`` does: the same canonical text the services path stores, byte for byte.
 
 _MODELS: dict[str, Any] = {}
 _TEMPLATES: dict[str, dict] = {}
@@ -1220,7 +1219,6 @@ class _Sim:
         self.ref = p.reference
         self.cols: dict[str, list] = {key: [] for key in COLLECTION_KEYS}
         self.events: list[list] = []
-        self.list_texts: dict[int, tuple[list, str]] = {}
         self.cur: int | None = None           # index of the current step in cols["steps"]
         self.clock_start = self.cutoff = self.ext_due = None
         self.due: int | None = None
@@ -1266,14 +1264,6 @@ class _Sim:
             self.old_cols[key] = self.cols[key]
         self.cols[key] = rows
 
-    def list_text(self, rows: list) -> str:
-        found = self.list_texts.get(id(rows))
-        if found is not None and found[0] is rows:
-            return found[1]
-        text = "[" + ",".join([_row_text(r) for r in rows]) + "]"
-        self.list_texts[id(rows)] = (rows, text)
-        return text
-
     def event(self, type_: str, actor: int | None, at: int, reason: str = "", first: bool = False) -> None:
         """ledger.append: the diff as canonical before/after fragments; ``_chain`` adds the hashes."""
         d, ft = self.d, self.ft
@@ -1289,10 +1279,27 @@ class _Sim:
                 new.append(("dossier", "{" + ",".join([ft[k] for k in changed]) + "}"))
         cols = self.cols
         for key, a in self.old_cols.items():
+            # Row by row (ledger.diff, format 2): rows are only appended or replaced in place, never
+            # deleted, so position i holds the same primary key before and after.
             b = cols[key]
-            if a is not b and a != b:
-                old.append((key, self.list_text(a)))
-                new.append((key, self.list_text(b)))
+            if a is b:
+                continue
+            if len(b) < len(a):
+                raise RuntimeError("generate: a child row disappeared")
+            rows = []
+            for i, row in enumerate(b):
+                if i < len(a):
+                    was = a[i]
+                    if was is row or was == row:
+                        continue
+                    rows.append((str(row["id"]), _row_text(was), _row_text(row)))
+                else:
+                    rows.append((str(row["id"]), "null", _row_text(row)))
+            if rows:
+                if len(rows) > 1:
+                    rows.sort()  # canonical JSON orders the keys as text ("10" before "9")
+                old.append((key, "{" + ",".join([f'"{pk}":{t}' for pk, t, _ in rows]) + "}"))
+                new.append((key, "{" + ",".join([f'"{pk}":{t}' for pk, _, t in rows]) + "}"))
         if len(old) > 1:
             old.sort()
             new.sort()
@@ -1682,24 +1689,21 @@ class _Sim:
 
 
 def _chain(batch: dict[str, Any], vendor: str) -> None:
-    """ledger.append's hash chain over a built batch: each event's prev_hash and hash (the payload of
-    ledger.chain_hash, printed by hand from the canonical fragments), and each dossier's ledger_head.
+    """ledger.append's hash chain over a built batch: each event's prev_hash and hash (``ledger.link_hash``
+    over the canonical fragments, as ``ledger.append`` computes it), and each dossier's ledger_head.
     Done by the writing process, which has time to spare while the rows of the next batch are built."""
-    from motcua.dossiers.ledger import GENESIS, chain_hash
+    from motcua.dossiers.ledger import GENESIS, chain_hash, link_hash
 
     rows = batch["rows"]
     sqlite = vendor == "sqlite"
     heads: dict[int, str] = {}
-    sha256 = hashlib.sha256
     checked = False
     for e in rows["events"]:
         event_id, dossier, seq, type_, actor, actor_name, at, before, after, reason, _, _, reference = e
         prev = heads[dossier] if seq > 1 else GENESIS
-        payload = ('{"actor_id":%s,"actor_name":%s,"after":%s,"at":"%s","before":%s,"dossier":"%s","prev":"%s",'
-                   '"reason":%s,"seq":%d,"type":%s}' % (
-                       "null" if actor is None else actor, _encode_str(actor_name), after, at, before, reference,
-                       prev, _encode_str(reason), seq, _encode_str(type_)))
-        digest = heads[dossier] = sha256(payload.encode("utf-8")).hexdigest()
+        digest = heads[dossier] = link_hash(reference=reference, seq=seq, type=type_, actor_id=actor,
+                                            actor_name=actor_name, at=at, before=before, after=after, reason=reason,
+                                            prev_hash=prev)
         if not checked:  # a guard against drifting from ledger.chain_hash, once per batch
             checked = True
             expected = chain_hash(reference=reference, seq=seq, type=type_, actor_id=actor, actor_name=actor_name,

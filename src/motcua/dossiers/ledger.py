@@ -6,6 +6,16 @@ rebuilds the snapshot, so the tables can be recreated from the events alone (``r
 ``restore``), and ``verify`` can tell an edited event (its hash no longer matches), a deleted or
 reordered one (the chain or the numbering breaks) and a dossier row edited behind the ledger's back
 (the replayed snapshot differs from the tables).
+
+Fragment format (version 2): the dossier's own fields field by field
+(``{"dossier": {"state": "processing", ...}}``); a child collection row by row, keyed by primary key
+(``{"steps": {"41": {...the whole row...}}}``), only the rows that changed, ``null`` for a row that
+did not exist (in ``before``) or was deleted (in ``after``). Version 1 events (written before
+migration 0002) hold a changed collection as the whole list; ``replay`` reads both.
+
+``before``/``after`` are stored as their canonical JSON text (``_canonical``: sorted keys, no spaces,
+UTF-8): the bytes in the table are the bytes the hash covers, so any edit of them — even one that
+keeps the same JSON value — breaks the chain.
 """
 
 from __future__ import annotations
@@ -24,8 +34,8 @@ from motcua.dossiers.models import (
     AgencyTask, Dossier, DossierDocument, DossierFee, DossierStep, Extension, LedgerEvent, Payment, SupplementRequest,
 )
 
-__all__ = ["snapshot", "diff", "append", "chain_hash", "replay", "restore", "verify", "Problem", "GENESIS",
-           "COLLECTIONS"]
+__all__ = ["snapshot", "diff", "append", "chain_hash", "link_hash", "fragment", "replay", "restore", "verify",
+           "Problem", "GENESIS", "COLLECTIONS"]
 
 GENESIS = "0" * 64
 # Ledger bookkeeping on the dossier row itself is not part of what the events describe.
@@ -82,7 +92,8 @@ def snapshot(dossier: Dossier) -> dict[str, Any]:
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The fragments that changed: dossier fields one by one, child collections as whole lists."""
+    """The fragments that changed: dossier fields one by one, child collections row by row
+    (``{"<pk>": row}``, ``None`` where the row does not exist on that side)."""
     old: dict[str, Any] = {}
     new: dict[str, Any] = {}
     b_row, a_row = before.get("dossier", {}), after["dossier"]
@@ -91,8 +102,18 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any],
         old["dossier"] = {k: b_row.get(k) for k in changed}
         new["dossier"] = changed
     for key in COLLECTIONS:
-        if before.get(key, []) != after[key]:
-            old[key], new[key] = before.get(key, []), after[key]
+        b_rows, a_rows = before.get(key, []), after[key]
+        if b_rows == a_rows:
+            continue
+        b_by_pk = {row["id"]: row for row in b_rows}
+        a_by_pk = {row["id"]: row for row in a_rows}
+        o, n = {}, {}
+        for pk in sorted(b_by_pk.keys() | a_by_pk.keys()):
+            b, a = b_by_pk.get(pk), a_by_pk.get(pk)
+            if b != a:
+                o[str(pk)], n[str(pk)] = b, a
+        if n:
+            old[key], new[key] = o, n
     return old, new
 
 
@@ -103,6 +124,11 @@ def _canonical(data: Any) -> bytes:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+def fragment(data: dict) -> str:
+    """A ``before``/``after`` fragment as it is stored and hashed: canonical JSON text."""
+    return _canonical(data).decode("utf-8")
+
+
 def chain_hash(*, reference: str, seq: int, type: str, actor_id: int | None, actor_name: str, at: dt.datetime,
                before: dict, after: dict, reason: str, prev_hash: str) -> str:
     payload = {"dossier": str(reference), "seq": seq, "type": type, "actor_id": actor_id, "actor_name": actor_name,
@@ -110,10 +136,26 @@ def chain_hash(*, reference: str, seq: int, type: str, actor_id: int | None, act
     return hashlib.sha256(_canonical(payload)).hexdigest()
 
 
+_encode_str = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) prints a str with
+
+
+def link_hash(*, reference: str, seq: int, type: str, actor_id: int | None, actor_name: str, at: str,
+              before: str, after: str, reason: str, prev_hash: str) -> str:
+    """``chain_hash`` from the stored text: ``at`` as ``_to_json`` prints it and the fragments as canonical
+    text, spliced into the payload's canonical JSON (its keys in sorted order). Equal to ``chain_hash``
+    of the parsed fragments exactly when the stored text is canonical."""
+    payload = ('{"actor_id":%s,"actor_name":%s,"after":%s,"at":%s,"before":%s,"dossier":%s,"prev":%s,'
+               '"reason":%s,"seq":%d,"type":%s}' % (
+                   "null" if actor_id is None else int(actor_id), _encode_str(actor_name), after, _encode_str(at),
+                   before, _encode_str(str(reference)), _encode_str(prev_hash), _encode_str(reason), seq,
+                   _encode_str(type)))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
 def _event_hash(event: LedgerEvent, reference) -> str:
-    return chain_hash(reference=reference, seq=event.seq, type=event.type, actor_id=event.actor_id_value,
-                      actor_name=event.actor_name, at=event.at, before=event.before, after=event.after,
-                      reason=event.reason, prev_hash=event.prev_hash)
+    return link_hash(reference=reference, seq=event.seq, type=event.type, actor_id=event.actor_id_value,
+                     actor_name=event.actor_name, at=_to_json(event.at), before=event.before, after=event.after,
+                     reason=event.reason, prev_hash=event.prev_hash)
 
 
 def append(dossier: Dossier, type: str, actor, at: dt.datetime, before: dict, after: dict,
@@ -124,10 +166,10 @@ def append(dossier: Dossier, type: str, actor, at: dt.datetime, before: dict, af
     prev = dossier.ledger_head or GENESIS
     actor_id = getattr(actor, "pk", None)
     actor_name = getattr(actor, "username", "") if actor is not None else ""
-    # JSON round trip first, so the hash covers exactly what the database will give back.
-    old, new = json.loads(_canonical(old)), json.loads(_canonical(new))
-    digest = chain_hash(reference=dossier.reference, seq=seq, type=type, actor_id=actor_id, actor_name=actor_name,
-                        at=at, before=old, after=new, reason=reason, prev_hash=prev)
+    # Stored as the canonical text that the hash covers, byte for byte.
+    old, new = fragment(old), fragment(new)
+    digest = link_hash(reference=dossier.reference, seq=seq, type=type, actor_id=actor_id, actor_name=actor_name,
+                       at=_to_json(at), before=old, after=new, reason=reason, prev_hash=prev)
     event = LedgerEvent.objects.create(dossier=dossier, seq=seq, type=type, actor_id_value=actor_id,
                                        actor_name=actor_name, at=at, before=old, after=new, reason=reason,
                                        prev_hash=prev, hash=digest)
@@ -136,16 +178,29 @@ def append(dossier: Dossier, type: str, actor, at: dt.datetime, before: dict, af
     return event
 
 
+def _parsed(value) -> dict:
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
 def replay(events: Iterable[LedgerEvent]) -> dict[str, Any]:
-    """The snapshot that the events describe, built from nothing."""
-    state: dict[str, Any] = {"dossier": {}, **{key: [] for key in COLLECTIONS}}
+    """The snapshot that the events describe, built from nothing: dossier fields updated, child rows
+    upserted or deleted by primary key (a version 1 event replaces the whole collection)."""
+    dossier: dict[str, Any] = {}
+    rows: dict[str, dict[str, Any]] = {key: {} for key in COLLECTIONS}
     for event in events:
-        for key, value in event.after.items():
+        for key, value in _parsed(event.after).items():
             if key == "dossier":
-                state["dossier"].update(value)
+                dossier.update(value)
+            elif isinstance(value, list):  # format 1: the whole collection
+                rows[key] = {str(row["id"]): row for row in value}
             else:
-                state[key] = value
-    return state
+                target = rows[key]
+                for pk, row in value.items():
+                    if row is None:
+                        target.pop(pk, None)
+                    else:
+                        target[pk] = row
+    return {"dossier": dossier, **{key: [found[pk] for pk in sorted(found, key=int)] for key, found in rows.items()}}
 
 
 def restore(state: dict[str, Any], events: list[LedgerEvent]) -> Dossier:

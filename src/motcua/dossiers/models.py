@@ -390,8 +390,9 @@ class LedgerEvent(models.Model):
     actor_id_value = models.BigIntegerField(_("Mã người thực hiện"), null=True, blank=True)
     actor_name = models.CharField(_("Người thực hiện"), max_length=150, blank=True)
     at = models.DateTimeField(_("Thời điểm"))
-    before = models.JSONField(_("Trước"), default=dict)
-    after = models.JSONField(_("Sau"), default=dict)
+    # What the command changed, as canonical JSON text (dossiers.ledger: the stored bytes are the hashed bytes).
+    before = models.TextField(_("Trước"), default="{}")
+    after = models.TextField(_("Sau"), default="{}")
     reason = models.TextField(_("Lý do"), blank=True)
     prev_hash = models.CharField(_("Mã băm trước"), max_length=64)
     hash = models.CharField(_("Mã băm"), max_length=64)
