@@ -49,7 +49,7 @@ __all__ = [
     "refuse_intake", "claim", "assign", "forward", "send_back", "approve", "refuse", "issue_result",
     "return_result", "transfer", "consult", "complete_task", "request_supplement", "record_supplement",
     "apologise", "withdraw", "stop", "request_payment", "record_payment",
-    "calendar_of", "deadline_of", "apology_deadline", "get_dossier",
+    "calendar_of", "deadline_of", "apology_deadline", "get_dossier", "available_commands",
 ]
 
 MAX_FEE = 10**12  # đồng; a formula fed absurd inputs must not overflow the amount columns
@@ -1104,3 +1104,200 @@ def _record_payment(c: _Context, actor, amount: int, method: str, reference: str
     d.fee_paid += amount
     if d.state == State.AWAITING_PAYMENT and d.fee_paid >= d.fee_total:
         d.state = State.PROCESSING
+
+
+# --- what an officer may run now (read only) ------------------------------------------------------------
+
+
+def _check_take(step: DossierStep, actor, *, race: bool = False) -> None:
+    """``_take`` without taking: the same refusals, nothing written."""
+    if step.assignee_id is not None and step.assignee_id != getattr(actor, "pk", None):
+        who = step.assignee.get_full_name() or step.assignee.username
+        error = Conflict if race else NotAllowed
+        raise error(f"Bước “{step.name}” đang do cán bộ {who} xử lý.")
+    _require(actor, step.unit, (step.role,), f"thực hiện bước “{step.name}”")
+
+
+def _open_supplement(d: Dossier, stage: str) -> None:
+    if not d.supplements.filter(stage=stage, completed_at__isnull=True).exists():
+        raise DossierError("Hồ sơ không có yêu cầu bổ sung đang chờ.", code="no_supplement")
+
+
+def _may_claim(d: Dossier, actor, at) -> None:
+    step = _current(d)
+    if step.assignee_id == getattr(actor, "pk", None):
+        raise DossierError("Bạn đã nhận bước này rồi.", code="already_claimed")
+    _check_take(step, actor, race=True)
+
+
+def _may_forward(d: Dossier, actor, at) -> None:
+    step = _current(d)
+    if step.role == Role.LEADER:
+        raise DossierError("Ở bước phê duyệt, hãy phê duyệt hoặc từ chối giải quyết.", code="use_approve")
+    if step.role == Role.CLERK:
+        raise DossierError("Ở bước văn thư, hãy ban hành kết quả.", code="use_issue")
+    workflow = _workflow(d)
+    following = _after(workflow, step.order)
+    if following is None or _is_return_step(following, workflow):
+        raise DossierError("Bước tiếp theo là trả kết quả: kết quả phải được phê duyệt và ban hành trước.",
+                           code="no_next_step")
+    _check_take(step, actor)
+    _check_no_open_transfer(d)
+
+
+def _may_send_back(d: Dossier, actor, at) -> None:
+    step = _current(d)
+    workflow = _workflow(d)
+    previous = next((s for s in reversed(workflow) if s.order < step.order), None)
+    if previous is None or previous.order == workflow[0].order:
+        raise DossierError("Không trả lại bộ phận tiếp nhận; nếu hồ sơ thiếu, hãy yêu cầu bổ sung.",
+                           code="no_previous_step")
+    _check_take(step, actor)
+
+
+def _may_approve(d: Dossier, actor, at) -> None:
+    _check_take(_leader_step(d), actor)
+    _check_no_open_transfer(d)
+
+
+def _may_issue(d: Dossier, actor, at) -> None:
+    step = _current(d)
+    if step.role != Role.CLERK:
+        raise DossierError("Hồ sơ chưa đến bước văn thư ban hành kết quả.", code="not_issue_step")
+    _check_take(step, actor)
+
+
+def _may_request_supplement(d: Dossier, actor, at) -> None:
+    _check_take(_current(d), actor)
+    if d.supplements.filter(stage=SupplementStage.PROCESSING).exists():
+        raise DossierError("Hồ sơ đã được yêu cầu bổ sung một lần; yêu cầu bổ sung phải một lần, đầy đủ.",
+                           code="second_supplement")
+    cal = calendar_of(d)
+    window = rules.SUPPLEMENT_WINDOW_DAYS * cal.hours_per_day
+    if cal.working_seconds(d.received_at, at) > window:
+        last = cal.due(d.received_at, Duration(rules.SUPPLEMENT_WINDOW_DAYS, "working_days"))
+        raise DossierError(f"Đã quá {rules.SUPPLEMENT_WINDOW_DAYS} ngày làm việc kể từ khi tiếp nhận (hạn "
+                           f"{timezone.localtime(last):%H:%M %d/%m/%Y}); không được yêu cầu bổ sung.",
+                           code="supplement_too_late")
+
+
+def _may_request_payment(d: Dossier, actor, at) -> None:
+    _check_take(_current(d), actor)
+    if d.fee_paid >= d.fee_total:
+        raise DossierError("Hồ sơ không còn khoản phí, lệ phí nào phải nộp.", code="nothing_owed")
+
+
+def _may_apologise(d: Dossier, actor, at) -> None:
+    _require(actor, d.resolving_unit, (Role.LEADER,), "xin lỗi và hẹn lại ngày trả kết quả")
+    if Extension.objects.filter(dossier=d).exists():
+        raise DossierError("Hồ sơ đã được xin lỗi và hẹn lại một lần; không được hẹn lại lần thứ hai.",
+                           code="second_apology")
+    last = apology_deadline(d)
+    if at > last:
+        raise DossierError(f"Đã quá thời hạn xin lỗi, hẹn lại: chậm nhất 01 ngày làm việc trước hạn trả kết quả "
+                           f"(trước {timezone.localtime(last):%H:%M %d/%m/%Y}).", code="apology_too_late")
+
+
+def _receptionist(unit_of, what: str):
+    return lambda d, actor, at: _require(actor, unit_of(d), (Role.RECEPTIONIST,), what)
+
+
+def _leader_of_resolving(what: str):
+    return lambda d, actor, at: _require(actor, d.resolving_unit, (Role.LEADER,), what)
+
+
+def _accept_check(d: Dossier, actor, at) -> None:
+    _require(actor, d.receiving_unit, (Role.RECEPTIONIST,), "tiếp nhận hồ sơ")
+    _workflow(d)
+
+
+def _record_intake_supplement_check(d: Dossier, actor, at) -> None:
+    _desk_or_applicant(actor, d, "ghi nhận hồ sơ bổ sung")
+    _open_supplement(d, SupplementStage.INTAKE)
+
+
+def _record_supplement_check(d: Dossier, actor, at) -> None:
+    _desk_or_applicant(actor, d, "ghi nhận hồ sơ bổ sung")
+    _open_supplement(d, SupplementStage.PROCESSING)
+
+
+# The commands of a dossier's page, in the order a page shows them, with the checks each command makes
+# before it changes anything — in the command's own order and with its own messages. The checks of
+# inputs (reasons, numbers, files, amounts) stay with the commands.
+_AVAILABILITY: list[tuple[str, Any]] = [
+    ("accept", _accept_check),
+    ("request_intake_supplement", _receptionist(lambda d: d.receiving_unit, "hướng dẫn bổ sung hồ sơ")),
+    ("refuse_intake", _receptionist(lambda d: d.receiving_unit, "từ chối tiếp nhận hồ sơ")),
+    ("record_intake_supplement", _record_intake_supplement_check),
+    ("claim", _may_claim),
+    ("assign", lambda d, actor, at: _require(actor, _current(d).unit, (Role.LEADER,), "phân công xử lý")),
+    ("forward", _may_forward),
+    ("approve", _may_approve),
+    ("refuse", lambda d, actor, at: _check_take(_leader_step(d), actor)),
+    ("issue_result", _may_issue),
+    ("send_back", _may_send_back),
+    ("request_supplement", _may_request_supplement),
+    ("record_supplement", _record_supplement_check),
+    ("request_payment", _may_request_payment),
+    ("transfer", lambda d, actor, at: (_holds_current_or_leads(d, actor, "chuyển liên thông"),
+                                       _check_no_open_transfer(d))),
+    ("consult", lambda d, actor, at: _holds_current_or_leads(d, actor, "lấy ý kiến")),
+    ("apologise", _may_apologise),
+    ("return_result", _receptionist(lambda d: d.returning_unit, "trả kết quả")),
+    ("withdraw", lambda d, actor, at: _desk_or_applicant(actor, d, "rút hồ sơ")),
+    ("stop", _leader_of_resolving("dừng giải quyết hồ sơ")),
+]
+
+
+def available_commands(dossier, actor, at: dt.datetime | None = None) -> dict[str, DossierError | None]:
+    """What ``actor`` may do to the dossier at ``at`` (default: now), without changing anything.
+
+    command name → None when the command would run (given valid inputs), otherwise the refusal the
+    command itself raises first: ``NotAllowed`` (not this officer's to do), a ``DossierError`` with
+    code ``wrong_state``, or another ``DossierError`` (this officer's, but not now — e.g. the apology
+    is too late, or the step is someone else's). Inter-agency tasks appear as ``complete_task:<id>``.
+    Pages show buttons for exactly the commands mapped to None."""
+    d = Dossier.objects.select_related(
+        "current_step__unit", "current_step__assignee", "receiving_unit", "resolving_unit", "returning_unit",
+    ).get(pk=get_dossier(dossier).pk)  # as stored now, whatever the caller holds
+    at = _moment(at)
+    result: dict[str, DossierError | None] = {}
+
+    def run(name: str, command: str, check) -> None:
+        try:
+            if command == "record_payment":  # the payment command asks who before the state
+                check()
+                _state(d, command)
+            else:
+                _state(d, command)
+                check()
+        except DossierError as exc:
+            result[name] = exc
+        else:
+            result[name] = None
+
+    for name, check in _AVAILABILITY:
+        run(name, name, lambda check=check: check(d, actor, at))
+
+    def may_record_payment() -> None:
+        _require(actor, d.receiving_unit, (Role.RECEPTIONIST,), "thu phí, lệ phí")
+
+    def owed() -> None:
+        if d.fee_paid >= d.fee_total:
+            raise DossierError(f"Số tiền vượt quá số còn phải nộp ({d.fee_total - d.fee_paid:,} đồng)."
+                               .replace(",", "."), code="payment_amount")
+
+    run("record_payment", "record_payment", may_record_payment)
+    if result["record_payment"] is None:
+        try:
+            owed()
+        except DossierError as exc:
+            result["record_payment"] = exc
+
+    for task in AgencyTask.objects.filter(dossier=d).select_related("unit").order_by("batch", "sequence_no"):
+        def may_complete(task=task) -> None:
+            if task.state != TaskState.ACTIVE:
+                raise DossierError("Nhiệm vụ này chưa đến lượt hoặc đã hoàn thành.", code="task_state")
+            _require(actor, task.unit, (Role.SPECIALIST, Role.LEADER), "hoàn thành nhiệm vụ phối hợp")
+        run(f"complete_task:{task.pk}", "complete_task", may_complete)
+    return result
