@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
@@ -96,3 +97,47 @@ def test_staff_without_a_processing_role_gets_a_clear_page(client, w):
     client.force_login(admin)
     response = client.get("/can-bo/")
     assert response.status_code == 403 and "chưa có vai trò xử lý hồ sơ" in response.content.decode()
+
+
+def test_inbox_filters_by_procedure_without_accents_channel_dates_and_overdue_with_counts(client, w):
+    birth = factories.full_procedure(w.tree["justice"], name="Đăng ký khai sinh")
+    online = s.forward(received(w), w.receptionist, at=at(15, 10))
+    paper = s.register_at_desk(w.receptionist, w.desk, w.applicant, birth, at=at(17, 9))
+    paper = s.forward(s.accept(paper, w.receptionist, at=at(17, 9, 10)), w.receptionist, at=at(17, 10))
+    client.force_login(w.specialist)
+
+    def codes(**query):
+        response = client.get("/can-bo/", {"tab": "unit", **query})
+        html = response.content.decode()
+        return {c for c in (online.code, paper.code) if c in html}, response.context["counts"]["unit"], html
+
+    assert codes()[:2] == ({online.code, paper.code}, 2)
+    assert codes(thu_tuc="dang ky khai sinh")[:2] == ({paper.code}, 1)
+    assert codes(thu_tuc=birth.version.procedure.code)[:2] == ({paper.code}, 1)
+    assert codes(kenh="online")[:2] == ({online.code}, 1)
+    assert codes(kenh="in_person")[:2] == ({paper.code}, 1)
+    assert codes(tu_ngay="2025-09-16")[:2] == ({paper.code}, 1)
+    assert codes(den_ngay="15/09/2025")[:2] == ({online.code}, 1)
+    assert codes(tu_ngay="2025-09-16", den_ngay="2025-09-16")[:2] == (set(), 0)
+    assert codes(trang_thai="processing")[:2] == ({online.code, paper.code}, 2)
+    assert codes(qua_han="1")[:2] == ({online.code, paper.code}, 2)  # September 2025 is long past
+    shown, count, html = codes(tu_ngay="32/13/2025")
+    assert shown == {online.code, paper.code} and "Từ ngày: “32/13/2025” không phải ngày hợp lệ" in html
+    _, _, html = codes(tu_ngay="2025-09-20", den_ngay="2025-09-10")
+    assert "Từ ngày phải trước hoặc bằng đến ngày." in html
+    # the tabs keep the filters; an HTMX filter change gets only the results
+    _, _, html = codes(kenh="online")
+    assert 'href="?tab=mine&amp;kenh=online"' in html
+    partial = client.get("/can-bo/", {"tab": "unit", "kenh": "online", "partial": "1"}, HTTP_HX_REQUEST="true")
+    assert online.code in partial.content.decode() and "<form" not in partial.content.decode()
+
+
+def test_inbox_rows_link_to_the_dossier_and_say_the_remaining_working_time(client, w):
+    from django.utils import timezone
+
+    now = timezone.now()
+    d = s.forward(received(w, when=now - dt.timedelta(minutes=40)), w.receptionist, at=now - dt.timedelta(minutes=5))
+    client.force_login(w.specialist)
+    html = client.get("/can-bo/?tab=unit").content.decode()
+    assert f'href="/can-bo/ho-so/{d.code}/"' in html
+    assert "còn " in html and " làm việc" in html

@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from motcua.dossiers.progress import standing
-from motcua.workspace.inbox import TABS, page_of, task_queryset
+from motcua.dossiers.models import Channel
+from motcua.workspace.clock import Clock
+from motcua.workspace.inbox import STATE_CHOICES, TABS, Filters, page_of, task_queryset
 from motcua.workspace.login import LoginRefused, staff_login
 from motcua.workspace.menu import WORK_ROLES, roles_of
 
@@ -57,9 +58,19 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if not roles_of(request.user) & WORK_ROLES:
         return render(request, "workspace/no_tasks.html", status=403)
     tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "mine"
-    now = timezone.now()
-    page = page_of(task_queryset(request.user, tab), request.GET.get("sau"))
-    rows = [(step, standing(step.dossier, now)) for step in page.rows]
-    counts = {key: task_queryset(request.user, key).count() for key in TABS}
-    return render(request, "workspace/inbox.html", {"tab": tab, "tabs": TABS, "rows": rows, "counts": counts,
-                                                    "next_key": page.next_key})
+    filters = Filters.read(request.GET)
+    clock = Clock(timezone.now())
+    page = page_of(task_queryset(request.user, tab, filters), request.GET.get("sau"))
+    rows = []
+    for step in page.rows:
+        if step.dossier.current_step_id == step.pk:
+            step.dossier.current_step = step  # the open step is the current one: no second query
+        rows.append((step, clock.standing(step.dossier)))
+    counts = {key: task_queryset(request.user, key, filters).count() for key in TABS}
+    query = filters.query()
+    context = {"tab": tab, "tabs": TABS, "rows": rows, "counts": counts, "next_key": page.next_key,
+               "filters": filters, "filter_query": urlencode(query), "channels": Channel.choices,
+               "states": STATE_CHOICES}
+    if request.htmx and request.GET.get("partial") == "1":
+        return render(request, "workspace/_inbox_results.html", context)
+    return render(request, "workspace/inbox.html", context)
