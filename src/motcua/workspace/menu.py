@@ -10,6 +10,8 @@ WORK_ROLES = {Role.RECEPTIONIST, Role.SPECIALIST, Role.LEADER, Role.CLERK}
 # (url name, label, roles that see it) — pages are added here as they exist
 MENU = [
     ("workspace:inbox", "Hộp việc", WORK_ROLES),
+    ("workspace:desk", "Tiếp nhận", {Role.RECEPTIONIST}),
+    ("workspace:online_queue", "Hồ sơ trực tuyến", {Role.RECEPTIONIST}),
     ("admin:index", "Quản trị", {Role.UNIT_ADMIN, Role.SYSTEM_ADMIN, Role.INSPECTOR}),
 ]
 

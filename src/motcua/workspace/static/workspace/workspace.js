@@ -41,6 +41,8 @@
     var zone = input.closest("[data-drop]");
     var list = zone && zone.querySelector(".picked");
     if (!list) return;
+    var tick = zone.getAttribute("data-tick") && document.getElementById(zone.getAttribute("data-tick"));
+    if (tick && input.files.length) tick.checked = true;  // a scanned document was brought
     list.textContent = "";
     Array.prototype.forEach.call(input.files, function (file) {
       var item = document.createElement("li");
