@@ -77,25 +77,27 @@ class Dossier(models.Model):
     channel = models.CharField(_("Kênh nộp"), max_length=12, choices=Channel.choices)
     state = models.CharField(_("Trạng thái"), max_length=20, choices=State.choices, db_index=True)
     regime = models.CharField(_("Chế độ pháp lý"), max_length=6, choices=Regime.choices, blank=True)
+    # Foreign keys without an index of their own: followed from the dossier, or the first column of a
+    # composite index below (migration 0003 says which index serves which list).
     procedure_version = models.ForeignKey(ProcedureVersion, verbose_name=_("Phiên bản thủ tục"),
-                                          on_delete=models.PROTECT, related_name="dossiers")
+                                          on_delete=models.PROTECT, related_name="dossiers", db_index=False)
     variant = models.ForeignKey(ProcedureVariant, verbose_name=_("Trường hợp"), on_delete=models.PROTECT,
-                                related_name="dossiers")
+                                related_name="dossiers", db_index=False)
     applicant = models.ForeignKey(Applicant, verbose_name=_("Người nộp"), on_delete=models.PROTECT,
-                                  related_name="dossiers")
+                                  related_name="dossiers", db_index=False)
     representative_name = models.CharField(_("Người được ủy quyền"), max_length=255, blank=True)
     representative_id_number = models.CharField(_("Số giấy tờ người được ủy quyền"), max_length=20, blank=True)
     representative_phone = models.CharField(_("Điện thoại người được ủy quyền"), max_length=20, blank=True)
     contact_email = models.EmailField(_("Thư điện tử nhận thông báo"), blank=True)
     contact_phone = models.CharField(_("Điện thoại nhận thông báo"), max_length=20, blank=True)
     receiving_desk = models.ForeignKey(Desk, verbose_name=_("Bộ phận tiếp nhận"), on_delete=models.PROTECT,
-                                       related_name="dossiers")
+                                       related_name="dossiers", db_index=False)
     receiving_unit = models.ForeignKey(OrgUnit, verbose_name=_("Đơn vị tiếp nhận"), on_delete=models.PROTECT,
-                                       related_name="received_dossiers")
+                                       related_name="received_dossiers", db_index=False)
     resolving_unit = models.ForeignKey(OrgUnit, verbose_name=_("Cơ quan giải quyết"), on_delete=models.PROTECT,
-                                       related_name="resolved_dossiers")
+                                       related_name="resolved_dossiers", db_index=False)
     returning_unit = models.ForeignKey(OrgUnit, verbose_name=_("Đơn vị trả kết quả"), on_delete=models.PROTECT,
-                                       related_name="returned_dossiers")
+                                       related_name="returned_dossiers", db_index=False)
     delivery = models.CharField(_("Hình thức nhận kết quả"), max_length=10, choices=Delivery.choices,
                                 default=Delivery.DESK)
     delivery_address = models.CharField(_("Địa chỉ nhận kết quả"), max_length=255, blank=True)
@@ -103,7 +105,7 @@ class Dossier(models.Model):
     idempotency_key = models.CharField(_("Khóa chống nộp trùng"), max_length=64, null=True, blank=True)
 
     submitted_at = models.DateTimeField(_("Thời điểm nộp"))
-    received_at = models.DateTimeField(_("Thời điểm tiếp nhận"), null=True, blank=True, db_index=True)
+    received_at = models.DateTimeField(_("Thời điểm tiếp nhận"), null=True, blank=True)
     clock_start = models.DateTimeField(_("Bắt đầu tính thời hạn"), null=True, blank=True)
     limit_value = models.DecimalField(_("Thời hạn giải quyết"), max_digits=9, decimal_places=3)
     limit_unit = models.CharField(_("Đơn vị thời hạn"), max_length=20, choices=TimeUnit.choices)
@@ -149,6 +151,7 @@ class Dossier(models.Model):
         indexes = [
             models.Index(fields=["resolving_unit", "state", "due_at"], name="dossier_unit_state_due"),
             models.Index(fields=["receiving_unit", "received_at"], name="dossier_received"),
+            models.Index(fields=["applicant", "submitted_at"], name="dossier_applicant"),
         ]
 
     def __str__(self) -> str:
@@ -180,13 +183,14 @@ STEP_ROLES = (Role.RECEPTIONIST, Role.SPECIALIST, Role.LEADER, Role.CLERK)
 class DossierStep(models.Model):
     """One pass through a workflow step: a row of the process control sheet (Phiếu kiểm soát)."""
 
-    dossier = models.ForeignKey(Dossier, verbose_name=_("Hồ sơ"), on_delete=models.CASCADE, related_name="steps")
+    dossier = models.ForeignKey(Dossier, verbose_name=_("Hồ sơ"), on_delete=models.CASCADE, related_name="steps",
+                                db_index=False)  # dossierstep_unique_seq starts with it
     seq = models.PositiveSmallIntegerField(_("Lượt"))
     order = models.PositiveSmallIntegerField(_("Bước quy trình"))
     name = models.CharField(_("Nội dung công việc"), max_length=500)
     role = models.CharField(_("Vai trò"), max_length=20, choices=[(r.value, r.label) for r in STEP_ROLES])
     unit = models.ForeignKey(OrgUnit, verbose_name=_("Đơn vị thực hiện"), on_delete=models.PROTECT,
-                             related_name="dossier_steps")
+                             related_name="dossier_steps", db_index=False)  # dossierstep_inbox starts with it
     due_at = models.DateTimeField(_("Hạn hoàn thành bước"), null=True, blank=True)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("Người xử lý"), on_delete=models.PROTECT,
                                  null=True, blank=True, related_name="dossier_steps")
@@ -227,7 +231,8 @@ class TaskState(models.TextChoices):
 class AgencyTask(models.Model):
     """Work another agency does on the dossier: an inter-agency task (liên thông) or a consultation."""
 
-    dossier = models.ForeignKey(Dossier, verbose_name=_("Hồ sơ"), on_delete=models.CASCADE, related_name="tasks")
+    dossier = models.ForeignKey(Dossier, verbose_name=_("Hồ sơ"), on_delete=models.CASCADE, related_name="tasks",
+                                db_index=False)  # task_unique_seq starts with it
     kind = models.CharField(_("Loại"), max_length=12, choices=TaskKind.choices)
     mode = models.CharField(_("Cách phối hợp"), max_length=10, choices=TaskMode.choices)
     batch = models.PositiveSmallIntegerField(_("Đợt"))
@@ -333,7 +338,8 @@ class DossierDocument(models.Model):
 
 
 class DossierFee(models.Model):
-    dossier = models.ForeignKey(Dossier, verbose_name=_("Hồ sơ"), on_delete=models.CASCADE, related_name="fees")
+    dossier = models.ForeignKey(Dossier, verbose_name=_("Hồ sơ"), on_delete=models.CASCADE, related_name="fees",
+                                db_index=False)  # dossierfee_unique_order starts with it
     order = models.PositiveSmallIntegerField(_("Thứ tự"))
     kind = models.CharField(_("Loại"), max_length=10, choices=FeeKind.choices)
     name = models.CharField(_("Khoản thu"), max_length=500)
@@ -354,7 +360,8 @@ class PaymentMethod(models.TextChoices):
 
 
 class Payment(models.Model):
-    dossier = models.ForeignKey(Dossier, verbose_name=_("Hồ sơ"), on_delete=models.CASCADE, related_name="payments")
+    dossier = models.ForeignKey(Dossier, verbose_name=_("Hồ sơ"), on_delete=models.CASCADE, related_name="payments",
+                                db_index=False)  # payment_unique_reference starts with it
     amount = models.PositiveBigIntegerField(_("Số tiền (đồng)"))
     method = models.CharField(_("Hình thức"), max_length=10, choices=PaymentMethod.choices)
     reference = models.CharField(_("Số biên lai / mã giao dịch"), max_length=100)
@@ -384,7 +391,8 @@ class Counter(models.Model):
 class LedgerEvent(models.Model):
     """One link of a dossier's hash chain: what happened, who did it, when, and what changed."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events", db_constraint=True)
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events",
+                                db_index=False)  # ledger_unique_seq starts with it
     seq = models.PositiveIntegerField(_("Số thứ tự"))
     type = models.CharField(_("Loại sự kiện"), max_length=40)
     actor_id_value = models.BigIntegerField(_("Mã người thực hiện"), null=True, blank=True)
