@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
@@ -196,6 +197,9 @@ def command(request: HttpRequest, d: Dossier, name: str) -> HttpResponse:
     url = reverse("workspace:dossier", args=[_ident(d)])
     if spec.show:
         url += f"?in={spec.show}"
+    back = request.POST.get("next", "")
+    if back.startswith("/can-bo/") and url_has_allowed_host_and_scheme(back, {request.get_host()}):
+        url = back  # a page that posts a command for the officer to stay on it (the return desk)
     if request.htmx:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url

@@ -12,6 +12,7 @@ MENU = [
     ("workspace:inbox", "Hộp việc", WORK_ROLES),
     ("workspace:desk", "Tiếp nhận", {Role.RECEPTIONIST}),
     ("workspace:online_queue", "Hồ sơ trực tuyến", {Role.RECEPTIONIST}),
+    ("workspace:returns", "Trả kết quả", {Role.RECEPTIONIST}),
     ("admin:index", "Quản trị", {Role.UNIT_ADMIN, Role.SYSTEM_ADMIN, Role.INSPECTOR}),
 ]
 

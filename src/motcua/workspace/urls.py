@@ -1,6 +1,6 @@
 from django.urls import path
 
-from motcua.workspace import desk, dossier, views
+from motcua.workspace import desk, dossier, returns, views
 
 app_name = "workspace"
 urlpatterns = [
@@ -17,4 +17,5 @@ urlpatterns = [
     path("tiep-nhan/truong-hop/<int:variant_id>/", desk.variant, name="desk_variant"),
     path("tiep-nhan/nguoi-nop/", desk.applicant, name="desk_applicant"),
     path("tiep-nhan/truc-tuyen/", desk.online_queue, name="online_queue"),
+    path("tra-ket-qua/", returns.returns, name="returns"),
 ]
