@@ -9,12 +9,12 @@ per agency, then only arithmetic.
 from __future__ import annotations
 
 import datetime as dt
-
-from django.conf import settings
+from types import SimpleNamespace
 
 from motcua.calendar.deadline import LABELS, classify_finished
 from motcua.dossiers.models import OPEN_STATES, Dossier
 from motcua.dossiers.progress import Standing, granularity, step_standing
+from motcua.org.models import OrgUnit
 from motcua.worktime.services import calendar_of_unit
 
 __all__ = ["Clock"]
@@ -23,12 +23,39 @@ __all__ = ["Clock"]
 class Clock:
     def __init__(self, now: dt.datetime):
         self.now = now
-        self._calendars: dict[int, object] = {}
+        self._calendars: dict[int, object] = {}  # by unit id
+        self._by_holder: dict[int | None, object] = {}
+        self._units: dict[int, tuple[str, int | None]] | None = None
 
     def calendar(self, unit):
-        if unit.pk not in self._calendars:
-            self._calendars[unit.pk] = calendar_of_unit(unit)
-        return self._calendars[unit.pk]
+        return self.calendar_of_unit_id(unit.pk)
+
+    def calendar_of_unit_id(self, unit_id: int):
+        """The unit's working calendar (``calendar_of_unit``), looked up once per calendar, not per unit."""
+        if unit_id not in self._calendars:
+            if self._units is None:
+                self._units = {pk: (path, cal) for pk, path, cal in OrgUnit.objects.values_list("pk", "path", "calendar")}
+            path = self._units[unit_id][0]
+            ancestors = [int(x) for x in path.strip("/").split("/") if x]
+            holder = next((self._units[pk][1] for pk in reversed(ancestors) if self._units[pk][1]), None)
+            if holder not in self._by_holder:
+                self._by_holder[holder] = calendar_of_unit(OrgUnit(pk=unit_id, path=path))
+            self._calendars[unit_id] = self._by_holder[holder]
+        return self._calendars[unit_id]
+
+    def at_risk(self, qs) -> list[tuple[int, int, dt.datetime]]:
+        """(id, resolving unit id, due instant) of the dossiers of ``qs`` that ``standing`` calls at risk,
+        by due instant — read as plain values (no model instances), so thousands cost milliseconds."""
+        rows = (qs.filter(state__in=OPEN_STATES, due_at__gte=self.now, current_step__due_at__isnull=False,
+                          current_step__finished_at__isnull=True)
+                .order_by("due_at", "id")
+                .values_list("id", "resolving_unit_id", "due_at", "current_step__due_at", "current_step__started_at"))
+        found = []
+        for pk, unit_id, due, step_due, started in rows:
+            step = SimpleNamespace(due_at=step_due, started_at=started, finished_at=None)
+            if step_standing(step, self.now, self.calendar_of_unit_id(unit_id)).status == "at_risk":
+                found.append((pk, unit_id, due))
+        return found
 
     def standing(self, d: Dossier) -> Standing:
         """As ``progress.standing(d, now)``."""
@@ -39,7 +66,7 @@ class Clock:
             return Standing(status, LABELS[status], None, "")
         if d.state not in OPEN_STATES:
             return Standing("none", "", None, "")
-        cal = self.calendar(d.resolving_unit)
+        cal = self.calendar_of_unit_id(d.resolving_unit_id)
         remaining = cal.working_seconds(self.now, d.due_at)
         text = self.remaining_text(remaining, cal.hours_per_day)
         if self.now > d.due_at:
@@ -54,10 +81,3 @@ class Clock:
         from motcua.dossiers.progress import _remaining_text
 
         return _remaining_text(seconds, hours_per_day)
-
-    def step_at_risk(self, step, d: Dossier) -> bool:
-        return step_standing(step, self.now, self.calendar(d.resolving_unit)).status == "at_risk"
-
-    @staticmethod
-    def at_risk_share() -> float:
-        return float(getattr(settings, "MOTCUA_AT_RISK_SHARE", 0.2))

@@ -130,14 +130,16 @@ class Page:
     next_key: str | None
 
 
-def page_of(qs: QuerySet, after: str | None, size: int = 25, field: str = "due_at") -> Page:
-    """Keyset paging on (``field``, id): ``after`` is the key of the last row of the previous page."""
-    qs = qs.order_by(field, "id")
+def page_of(qs: QuerySet, after: str | None, size: int = 25, field: str = "due_at", descending: bool = False) -> Page:
+    """Keyset paging on (``field``, id), ascending or descending: ``after`` is the key of the last row
+    of the previous page, so a page costs the same at any depth."""
+    qs = qs.order_by(f"-{field}", "-id") if descending else qs.order_by(field, "id")
     if after:
         try:
             due_text, pk_text = after.rsplit("_", 1)
             due, pk = dt.datetime.fromisoformat(due_text), int(pk_text)
-            qs = qs.filter(Q(**{f"{field}__gt": due}) | Q(**{field: due, "id__gt": pk}))
+            beyond, then = ("lt", "lt") if descending else ("gt", "gt")
+            qs = qs.filter(Q(**{f"{field}__{beyond}": due}) | Q(**{field: due, f"id__{then}": pk}))
         except ValueError:
             pass  # a mangled key starts from the first page
     rows = list(qs[: size + 1])

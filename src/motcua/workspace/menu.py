@@ -13,6 +13,8 @@ MENU = [
     ("workspace:desk", "Tiếp nhận", {Role.RECEPTIONIST}),
     ("workspace:online_queue", "Hồ sơ trực tuyến", {Role.RECEPTIONIST}),
     ("workspace:returns", "Trả kết quả", {Role.RECEPTIONIST}),
+    ("workspace:leader", "Theo dõi, điều hành", {Role.LEADER}),
+    ("workspace:dossiers", "Tra cứu hồ sơ", WORK_ROLES | {Role.INSPECTOR}),
     ("admin:index", "Quản trị", {Role.UNIT_ADMIN, Role.SYSTEM_ADMIN, Role.INSPECTOR}),
 ]
 

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from motcua.workspace import desk, dossier, returns, views
+from motcua.workspace import desk, dossier, leader, returns, views
 
 app_name = "workspace"
 urlpatterns = [
     path("dang-nhap/", views.login, name="login"),
     path("dang-xuat/", views.logout, name="logout"),
     path("", views.inbox, name="inbox"),
+    path("ho-so/", leader.dossiers, name="dossiers"),
     path("ho-so/<str:ident>/", dossier.page, name="dossier"),
     path("ho-so/<str:ident>/thao-tac/<slug:name>/", dossier.command, name="command"),
     path("ho-so/<str:ident>/hen-lai/", dossier.apology_preview, name="apology_preview"),
@@ -18,4 +19,5 @@ urlpatterns = [
     path("tiep-nhan/nguoi-nop/", desk.applicant, name="desk_applicant"),
     path("tiep-nhan/truc-tuyen/", desk.online_queue, name="online_queue"),
     path("tra-ket-qua/", returns.returns, name="returns"),
+    path("lanh-dao/", leader.overview, name="leader"),
 ]
