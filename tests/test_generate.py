@@ -119,6 +119,36 @@ def test_bulk_writes_exactly_what_the_services_write(world):
         transaction.savepoint_rollback(savepoint)
 
 
+def test_step_dues_on_epoch_seconds_equal_the_calendars(world):
+    """The bulk path's step due instants (epoch seconds, no datetimes) are calendar.deadline.step_dues's,
+    for every procedure, with and without the paper cut-off and pauses, in every kind of time limit."""
+    from motcua.calendar import Duration
+    from motcua.calendar.deadline import step_dues
+
+    sim = g._Sim(world, g._Numbers(g._next_ids(connection), {}), connection.vendor)
+    start, _ = window(6)
+    units = set()
+    for n, v in enumerate(world.variants):
+        for limit in {Duration(v.limit_value, v.limit_unit), Duration(7, "calendar_days"), Duration(1, "months")}:
+            cal = next(iter(world.calendars.values())) if n % 2 else world.calendars[max(world.calendars)]
+            t0 = g._ts(start) + n * 7919
+            spans = () if n % 3 else ((t0 + 3600, t0 + 90000),)
+            cutoff = v.paper_cutoff if n % 4 else dt.time(15, 0)
+            sim.v, sim.cal, sim.limit, sim.clock_start, sim.spans, sim.cutoff = v, cal, limit, t0, spans, cutoff
+            try:
+                expected = [g._ts(x) for x in step_dues(cal, dt.datetime.fromtimestamp(t0, TZ), limit,
+                                                        [s.budget for s in v.steps],
+                                                        [tuple(dt.datetime.fromtimestamp(x, TZ) for x in p)
+                                                         for p in spans], cutoff)]
+            except g.CalendarError:
+                with pytest.raises(g.CalendarError):
+                    sim.step_dues()
+                continue
+            assert sim.step_dues() == expected, (v.label, limit)
+            units.add(limit.unit)
+    assert units == {"working_days", "working_hours", "calendar_days"}  # months: refused by both
+
+
 def test_the_history_looks_like_a_province(world):
     start, until = window(6)
     result = g.run_bulk(world, g.plan(world, dossiers=1500, start=start, until=until, seed=5))

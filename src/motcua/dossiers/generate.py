@@ -43,7 +43,7 @@ from decimal import Decimal
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from motcua.calendar import TZ, CalendarError, Duration, WorkCalendar
-from motcua.calendar.deadline import step_dues
+from motcua.calendar.deadline import _weight
 from motcua.dossiers import rules
 
 __all__ = [
@@ -1011,15 +1011,24 @@ try:  # the C encoder behind json.dumps, called without json.dumps's per-call se
     from json.encoder import c_encode_basestring as _encode_str, c_make_encoder
 
     _ENCODER = c_make_encoder(None, None, _encode_str, None, ":", ",", True, False, True)
+    # Rows are built from templates whose keys are already in sorted order (and keep it: only
+    # existing keys are ever set), so they are printed without sorting them again.
+    _ROW_ENCODER = c_make_encoder(None, None, _encode_str, None, ":", ",", False, False, True)
 
     def _canon(value) -> str:
         """``ledger._canonical(value)``, as text."""
         return "".join(_ENCODER(value, 0))
-except ImportError:  # pragma: no cover - CPython always has it
+
+    def _sorted_canon(value: dict) -> str:
+        """``_canon`` of a dict whose keys (at every level) are in sorted order."""
+        return _ROW_ENCODER(value, 0)[0]
+except (ImportError, TypeError):  # pragma: no cover - CPython always has it
     from json.encoder import py_encode_basestring as _encode_str
 
     def _canon(value) -> str:
         return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    _sorted_canon = _canon
 
 
 def _value_text(value) -> str:
@@ -1049,40 +1058,52 @@ def _setup() -> None:
     _MODELS["dossier"] = Dossier
     _MODELS.update(ledger.COLLECTIONS)
     _MODELS["events"] = LedgerEvent
-    _TEMPLATES["dossier"] = ledger._row(Dossier(), ledger._DOSSIER_META)
+    _TEMPLATES["dossier"] = dict(sorted(ledger._row(Dossier(), ledger._DOSSIER_META).items()))
     columns = [f.attname for f in Dossier._meta.concrete_fields]
     if columns[0] != "id":
         raise RuntimeError("Dossier's first column is not its id: update dossiers/generate.py")
     _LEDGER_HEAD_COLUMN.append(columns.index("ledger_head"))
     for key, model in ledger.COLLECTIONS.items():
-        _TEMPLATES[key] = ledger._row(model())
+        _TEMPLATES[key] = dict(sorted(ledger._row(model()).items()))
 
 
 class _Row(dict):
-    """A child row as ``ledger.snapshot`` renders it, with its canonical JSON text cached. Never changed
-    once in a collection: a change makes a new row, so the snapshot before the command stays intact."""
+    """A child row as ``ledger.snapshot`` renders it (keys in sorted order), with its canonical JSON text
+    cached. Never changed once in a collection: a change makes a new row, so the row as it was before
+    the command stays intact for the event's ``before``."""
 
     __slots__ = ("text",)
 
 
+class _NestedRow(_Row):
+    """A row holding JSON objects (a supplement request's items, in the order services wrote them):
+    printed with its keys sorted at every level."""
+
+    __slots__ = ()
+
+
+_NESTED = {"supplements"}
+
+
 def _new_row(key: str, **values) -> _Row:
-    row = _Row(_TEMPLATES[key])
+    row = (_NestedRow if key in _NESTED else _Row)(_TEMPLATES[key])
     row.update(values)
+    row.text = None
     return row
 
 
 def _changed(row: _Row, **values) -> _Row:
-    new = _Row(row)
+    new = type(row)(row)
     new.update(values)
+    new.text = None
     return new
 
 
 def _row_text(row: _Row) -> str:
-    try:
-        return row.text
-    except AttributeError:
-        row.text = _canon(row)
-        return row.text
+    text = row.text
+    if text is None:
+        text = row.text = _canon(row) if type(row) is _NestedRow else _sorted_canon(row)
+    return text
 
 
 _DAYS: dict[int, str] = {}
@@ -1172,15 +1193,6 @@ def _converters(vendor: str) -> dict[str, list[tuple[str, Callable | None]]]:
     return result
 
 
-# The dossier fields services._create sets (the others keep their defaults).
-_CREATED_FIELDS = (
-    "id", "reference", "channel", "state", "procedure_version_id", "variant_id", "applicant_id", "representative_name",
-    "representative_id_number", "representative_phone", "contact_email", "contact_phone", "receiving_desk_id",
-    "receiving_unit_id", "resolving_unit_id", "returning_unit_id", "delivery", "delivery_address", "sets",
-    "idempotency_key", "submitted_at", "limit_value", "limit_unit", "supplement_rule", "fee_total",
-)
-
-
 class _Sim:
     """Replays planned commands the way ``dossiers.services`` executes them, on rows in memory.
 
@@ -1201,15 +1213,13 @@ class _Sim:
         self.columns = {key: (itemgetter(*[a for a, f in convert[key]]),
                               [(i, f) for i, (a, f) in enumerate(convert[key]) if f is not None])
                         for key in _TABLE_KEYS}
-        template = _TEMPLATES["dossier"]
-        self.dossier_keys = sorted(template)
-        self.template_ft = {k: f'"{k}":{_value_text(value)}' for k, value in template.items()}
         self.usernames = {pk: a.username for pk, a in world.actors.items()}
-        self.all_null = "{" + ",".join(f'"{k}":null' for k in self.dossier_keys) + "}"
+        self.all_null = "{" + ",".join(f'"{k}":null' for k in _TEMPLATES["dossier"]) + "}"
         self.out: dict[str, list] = {key: [] for key in (*_TABLE_KEYS, "events")}
         self.dossiers = 0
         self.digest_pdf = hashlib.sha256(PLACEHOLDER_PDF).hexdigest()
         self.limits: dict[tuple, Duration] = {}
+        self.weights: dict[tuple, Any] = {}
 
     # -- one dossier --
 
@@ -1248,65 +1258,67 @@ class _Sim:
     # -- the dossier row and the ledger --
 
     def put(self, key: str, value) -> None:
-        """Set a dossier field (its value and JSON text), remembering what it was before the command."""
+        """Set a dossier field, remembering what it was before the command."""
         if key not in self.old:
-            self.old[key] = (self.d[key], self.ft[key])
+            self.old[key] = self.d[key]
         self.d[key] = value
-        self.ft[key] = f'"{key}":{_value_text(value)}'
 
     def begin(self) -> None:
-        self.old: dict[str, tuple] = {}
-        self.old_cols: dict[str, list] = {}
+        self.old: dict[str, Any] = {}
+        self.log: dict[str, dict[int, _Row | None]] = {}  # collection → {position: the row before (None: new)}
 
-    def setcol(self, key: str, rows: list) -> None:
-        """Replace a child collection (a new list: the one before the command stays as it was)."""
-        if key not in self.old_cols:
-            self.old_cols[key] = self.cols[key]
-        self.cols[key] = rows
+    def add_rows(self, key: str, rows: list[_Row]) -> None:
+        col = self.cols[key]
+        log = self.log.setdefault(key, {})
+        for row in rows:
+            log[len(col)] = None
+            col.append(row)
+
+    def replace_row(self, key: str, index: int, row: _Row) -> None:
+        col = self.cols[key]
+        log = self.log.setdefault(key, {})
+        if index not in log:
+            log[index] = col[index]
+        col[index] = row
 
     def event(self, type_: str, actor: int | None, at: int, reason: str = "", first: bool = False) -> None:
-        """ledger.append: the diff as canonical before/after fragments; ``_chain`` adds the hashes."""
-        d, ft = self.d, self.ft
-        old, new = [], []
-        if first:
-            old.append(("dossier", self.all_null))
-            new.append(("dossier", "{" + ",".join([ft[k] for k in self.dossier_keys]) + "}"))
+        """ledger.append: the diff as canonical before/after fragments (format 2: the changed dossier
+        fields, the changed child rows by primary key); ``_chain`` adds the hashes."""
+        d = self.d
+        parts = []  # (key, before, after)
+        if first:  # every field, from nothing (the template keeps the keys sorted)
+            parts.append(("dossier", self.all_null, _sorted_canon(d)))
         else:
             before = self.old
-            changed = sorted([k for k, (value, _) in before.items() if value != d[k]])
+            changed = sorted([k for k, value in before.items() if value != d[k]])
             if changed:
-                old.append(("dossier", "{" + ",".join([before[k][1] for k in changed]) + "}"))
-                new.append(("dossier", "{" + ",".join([ft[k] for k in changed]) + "}"))
+                parts.append(("dossier", "{" + ",".join(['"%s":%s' % (k, _value_text(before[k])) for k in changed]) + "}",
+                              "{" + ",".join(['"%s":%s' % (k, _value_text(d[k])) for k in changed]) + "}"))
         cols = self.cols
-        for key, a in self.old_cols.items():
-            # Row by row (ledger.diff, format 2): rows are only appended or replaced in place, never
-            # deleted, so position i holds the same primary key before and after.
-            b = cols[key]
-            if a is b:
-                continue
-            if len(b) < len(a):
-                raise RuntimeError("generate: a child row disappeared")
+        for key, log in self.log.items():
+            col = cols[key]
             rows = []
-            for i, row in enumerate(b):
-                if i < len(a):
-                    was = a[i]
-                    if was is row or was == row:
-                        continue
-                    rows.append((str(row["id"]), _row_text(was), _row_text(row)))
-                else:
+            for i, was in log.items():
+                row = col[i]
+                if was is None:
                     rows.append((str(row["id"]), "null", _row_text(row)))
+                elif was is not row and was != row:
+                    rows.append((str(row["id"]), _row_text(was), _row_text(row)))
             if rows:
                 if len(rows) > 1:
                     rows.sort()  # canonical JSON orders the keys as text ("10" before "9")
-                old.append((key, "{" + ",".join([f'"{pk}":{t}' for pk, t, _ in rows]) + "}"))
-                new.append((key, "{" + ",".join([f'"{pk}":{t}' for pk, _, t in rows]) + "}"))
-        if len(old) > 1:
-            old.sort()
-            new.sort()
-        self.events.append([self.numbers.id("events"), d["id"], len(self.events) + 1, type_, actor,
-                            self.usernames[actor] if actor is not None else "", _iso(at),
-                            "{" + ",".join([_KEY_PREFIX[k] + t for k, t in old]) + "}",
-                            "{" + ",".join([_KEY_PREFIX[k] + t for k, t in new]) + "}", reason, None, None, self.ref])
+                parts.append((key, "{" + ",".join(['"%s":%s' % (pk, t) for pk, t, _ in rows]) + "}",
+                              "{" + ",".join(['"%s":%s' % (pk, t) for pk, _, t in rows]) + "}"))
+        if len(parts) > 1:
+            parts.sort()
+        ids = self.numbers.ids
+        event_id = ids["events"]
+        ids["events"] = event_id + 1
+        events = self.events
+        events.append([event_id, d["id"], len(events) + 1, type_, actor,
+                       self.usernames[actor] if actor is not None else "", _iso(at),
+                       "{" + ",".join(['"%s":%s' % (k, b) for k, b, _ in parts]) + "}",
+                       "{" + ",".join(['"%s":%s' % (k, a) for k, _, a in parts]) + "}", reason, None, None, self.ref])
 
     # -- the clock (services.deadline_of, _plan, _refresh_due) --
 
@@ -1319,15 +1331,46 @@ class _Sim:
         """services._plan: each workflow step's due instant (kept until the clock changes)."""
         if self.splan is None:
             steps = self.v.steps
-            start = dt.datetime.fromtimestamp(self.clock_start, TZ)
-            pauses = [(dt.datetime.fromtimestamp(a, TZ), dt.datetime.fromtimestamp(b, TZ)) for a, b in self.spans]
             try:
-                dues = [_iso(_ts(x)) for x in step_dues(self.cal, start, self.limit, [s.budget for s in steps],
-                                                        pauses, self.cutoff)]
+                dues = [_iso(x) for x in self.step_dues()]
             except CalendarError:
                 dues = [_iso(self.deadline()[1])] * len(steps)
             self.splan = {s.order: due for s, due in zip(steps, dues)}
         return self.splan
+
+    def step_dues(self) -> list[int]:
+        """``calendar.deadline.step_dues`` on epoch seconds (the same arithmetic, without datetimes;
+        tests/test_generate.py holds the two to the same result)."""
+        cal, total, spans = self.cal, self.limit, self.spans
+        key = (id(cal), self.v.pk, total.unit)
+        weights = self.weights.get(key)
+        if weights is None:
+            try:
+                weights = self.weights[key] = [_weight(cal, s.budget, total) for s in self.v.steps]
+            except CalendarError as exc:
+                weights = self.weights[key] = exc
+        if isinstance(weights, CalendarError):
+            raise weights
+        if not weights:
+            raise CalendarError("no steps")
+        whole = sum(weights)
+        ts = self.clock_start
+        cut = None if self.cutoff is None else self.cutoff.hour * 3600 + self.cutoff.minute * 60 + self.cutoff.second
+        results, running = [], 0
+        if total.unit in ("working_days", "working_hours"):
+            w0 = cal._start_w(ts, cut)
+            amount = cal._amount(total)
+            for weight in weights:
+                running += weight
+                results.append(cal._instant(cal._paused_target(w0, w0 + amount * running // whole, spans)))
+            return results
+        begin = cal._start_moment(ts, cut)
+        end = cal._due_ts(ts, total, (), cut)
+        for weight in weights:
+            running += weight
+            results.append(cal._next_working(cal._paused_end(begin, begin + (end - begin) * running // whole, spans)))
+        results[-1] = cal._due_ts(ts, total, spans, cut)
+        return results
 
     # -- steps (services._open_step, _take, _finish, _close_open_step) --
 
@@ -1343,8 +1386,8 @@ class _Sim:
         row = _new_row("steps", id=self.numbers.id("steps"), dossier_id=self.d["id"], seq=len(steps) + 1,
                        order=ws.order, name=ws.name, role=ws.role, unit_id=self.step_unit(ws),
                        due_at=self.step_plan().get(ws.order), assignee_id=assignee, started_at=_iso(at))
-        self.setcol("steps", steps + [row])
-        self.cur = len(steps)
+        self.add_rows("steps", [row])
+        self.cur = len(steps) - 1
         self.put("current_step_id", row["id"])
 
     def current(self) -> _Row:
@@ -1353,9 +1396,7 @@ class _Sim:
         return self.cols["steps"][self.cur]
 
     def set_step(self, **values) -> None:
-        steps = list(self.cols["steps"])
-        steps[self.cur] = _changed(steps[self.cur], **values)
-        self.setcol("steps", steps)
+        self.replace_row("steps", self.cur, _changed(self.cols["steps"][self.cur], **values))
 
     def take_and_finish(self, actor: int, at: int, outcome: str, note: str = "") -> _Row:
         step = self.current()
@@ -1412,8 +1453,7 @@ class _Sim:
             rows.append(_new_row("documents", id=self.numbers.id("documents"), dossier_id=self.d["id"],
                                  required_id=required, stage=stage, name=name[:1000], kind=kind, count=int(count),
                                  added_at=_iso(at), **stored))
-        if rows:
-            self.setcol("documents", self.cols["documents"] + rows)
+        self.add_rows("documents", rows)
 
     def supplement(self, stage: str, actor: int, at: int, items, reason: str) -> None:
         listed = self._items(items)
@@ -1421,15 +1461,13 @@ class _Sim:
         row = _new_row("supplements", id=self.numbers.id("supplements"), dossier_id=self.d["id"], stage=stage,
                        number=f"{self.numbers.count(key)}/HDHS", requested_at=_iso(at), requested_by_id=actor,
                        items=listed, reason=reason)
-        self.setcol("supplements", self.cols["supplements"] + [row])
+        self.add_rows("supplements", [row])
 
     def close_supplement(self, actor: int, at: int, stage: str | None) -> tuple[int, int] | None:
         sups = self.cols["supplements"]
         for i, s in enumerate(sups):
             if s["completed_at"] is None and (stage is None or s["stage"] == stage):
-                sups = list(sups)
-                sups[i] = _changed(s, completed_at=_iso(at), completed_by_id=actor)
-                self.setcol("supplements", sups)
+                self.replace_row("supplements", i, _changed(s, completed_at=_iso(at), completed_by_id=actor))
                 return _ts(dt.datetime.fromisoformat(s["requested_at"])), at
         if stage is not None:
             raise RuntimeError("generate: the plan records a supplement nobody asked for")
@@ -1464,11 +1502,8 @@ class _Sim:
         key = (limit_value, limit_unit)
         self.limit = self.limits.get(key) or self.limits.setdefault(key, Duration(limit_value, limit_unit))
         self.d = d
-        self.ft = ft = dict(self.template_ft)
-        for k in _CREATED_FIELDS:
-            ft[k] = f'"{k}":{_value_text(d[k])}'
         self.begin()
-        self.setcol("fees", [_new_row("fees", id=self.numbers.id("fees"), dossier_id=d["id"], order=order,
+        self.add_rows("fees", [_new_row("fees", id=self.numbers.id("fees"), dossier_id=d["id"], order=order,
                                       kind=kind, name=name, amount=amount) for order, kind, name, amount in p.fees])
         self.add_documents(p.documents, "intake", c.at)
         self.event(event, c.actor, c.at, first=True)
@@ -1632,7 +1667,9 @@ class _Sim:
             raise RuntimeError("generate: the plan apologises too late")
         new_due = self.cal.due_ts(due, extension)
         key = f"form04:{self.d['resolving_unit_id']}:{_local_date(c.at).year}"
-        self.setcol("extension", [_new_row(
+        if self.cols["extension"]:
+            raise RuntimeError("generate: the plan apologises twice")
+        self.add_rows("extension", [_new_row(
             "extension", id=self.numbers.id("extension"), dossier_id=self.d["id"],
             number=f"{self.numbers.count(key)}/XL", requested_at=_iso(c.at), requested_by_id=c.actor, reason=reason,
             by_value=_decimal_json(extension.value), by_unit=extension.unit, previous_due_at=_iso(due),
@@ -1667,7 +1704,7 @@ class _Sim:
         self.begin()
         row = _new_row("payments", id=self.numbers.id("payments"), dossier_id=self.d["id"], amount=a["amount"],
                        method=a["method"], reference=reference[:100], paid_at=_iso(c.at))
-        self.setcol("payments", self.cols["payments"] + [row])
+        self.add_rows("payments", [row])
         self.put("fee_paid", self.d["fee_paid"] + a["amount"])
         if self.d["state"] == "awaiting_payment" and self.d["fee_paid"] >= self.d["fee_total"]:
             self.put("state", "processing")
@@ -1796,6 +1833,17 @@ def _produce(world: World, plans: Iterable[Plan], ids: dict[str, int], counters:
         yield sim.take_batch()
 
 
+def _pack(p: Plan) -> tuple:
+    """A plan as plain tuples, cheap to pickle: the variant and the applicant by primary key."""
+    return (p.reference, p.variant.pk, p.channel, p.applicant.pk, p.desk, p.resolving, p.delivery,
+            p.delivery_address, p.representative, p.sets, p.fee_inputs, p.fees, p.documents,
+            [tuple(c) for c in p.commands], p.key)
+
+
+def _unpack(t: tuple, variants: dict[int, VariantSpec], applicants: dict[int, ApplicantSpec]) -> Plan:
+    return Plan(t[0], variants[t[1]], t[2], applicants[t[3]], *t[4:13], [Cmd(*c) for c in t[13]], t[14])
+
+
 def _pipelined(world: World, plans: Iterable[Plan], ids: dict[str, int], counters: dict[str, int], vendor: str,
                batch_size: int) -> Iterator[dict[str, Any]]:
     """``_produce`` on three processes: a forked planner hands chunks of plans to a forked builder,
@@ -1809,7 +1857,7 @@ def _pipelined(world: World, plans: Iterable[Plan], ids: dict[str, int], counter
         try:
             chunk = []
             for p in plans:
-                chunk.append(p)
+                chunk.append(_pack(p))
                 if len(chunk) >= batch_size:
                     todo.put(chunk)
                     chunk = []
@@ -1822,12 +1870,14 @@ def _pipelined(world: World, plans: Iterable[Plan], ids: dict[str, int], counter
     def builder():
         try:
             sim = _Sim(world, _Numbers(ids, counters), vendor)
+            variants = {v.pk: v for v in world.variants}
+            applicants = {a.pk: a for a in world.applicants}
             while (chunk := todo.get()) is not None:
                 if isinstance(chunk, dict):
                     done.put(chunk)
                     return
                 for p in chunk:
-                    sim.run(p)
+                    sim.run(_unpack(p, variants, applicants))
                 done.put(sim.take_batch())
             done.put(None)
         except BaseException as exc:

@@ -197,7 +197,8 @@ class DossierStep(models.Model):
     started_at = models.DateTimeField(_("Nhận bước lúc"))
     finished_at = models.DateTimeField(_("Hoàn thành lúc"), null=True, blank=True)
     finished_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("Người hoàn thành"),
-                                    on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+                                    on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                    db_index=False)  # followed from the step only
     outcome = models.CharField(_("Kết quả bước"), max_length=12, choices=StepOutcome.choices, blank=True, default="")
     note = models.TextField(_("Ghi chú"), blank=True)
 
@@ -319,7 +320,7 @@ class DocumentStage(models.TextChoices):
 class DossierDocument(models.Model):
     dossier = models.ForeignKey(Dossier, verbose_name=_("Hồ sơ"), on_delete=models.CASCADE, related_name="documents")
     required = models.ForeignKey(RequiredDocument, verbose_name=_("Theo thành phần"), on_delete=models.PROTECT,
-                                 null=True, blank=True, related_name="+")
+                                 null=True, blank=True, related_name="+", db_index=False)  # followed from here only
     stage = models.CharField(_("Giai đoạn"), max_length=12, choices=DocumentStage.choices)
     name = models.CharField(_("Tên giấy tờ"), max_length=1000)
     kind = models.CharField(_("Loại bản"), max_length=20, choices=DocumentKind.choices)
