@@ -54,3 +54,19 @@ def page(browser, request):
     ARTIFACTS.mkdir(exist_ok=True)
     tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _national_calendars(request):
+    """Transactional tests flush the database, data migrations included, and pytest-django's
+    serialized rollback does not always bring them back after a live-server test: put the national
+    calendars back (the migration's own idempotent seed)."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("motcua.worktime.migrations.0002_seed_national_calendars").seed(apps, None)
