@@ -21,6 +21,8 @@ class IdleTimeoutMiddleware:
             if last is not None and now - last > settings.MOTCUA_IDLE_MINUTES * 60:
                 logout(request)
                 messages.info(request, "Phiên làm việc đã hết hạn do không hoạt động; vui lòng đăng nhập lại.")
-            else:
+            elif last is None or now - last >= 60:
+                # a minute's precision is plenty, and spares a session write on every request (the
+                # desk's search-as-you-type and previews send many)
                 request.session["last_seen"] = now
         return self.get_response(request)

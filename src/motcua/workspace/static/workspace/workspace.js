@@ -9,7 +9,11 @@
   }
 
   // --- dialogs: a button with data-dialog="id" opens <dialog id>; [data-close] closes it ----------------
+  // Browsers with invoker commands (commandfor/command, Chromium 135+) open and close them natively,
+  // even before this file has loaded; this is the fallback for the others.
+  var native = "command" in HTMLButtonElement.prototype;
   document.addEventListener("click", function (event) {
+    if (native) return;
     var opener = event.target.closest("[data-dialog]");
     if (opener) {
       var dialog = document.getElementById(opener.getAttribute("data-dialog"));
@@ -85,29 +89,33 @@
 
   // --- upload progress: htmx sends the form by XHR and reports its upload's progress --------------------
   function progressOf(form) { return form && form.querySelector(".upload-progress"); }
+  function hasFiles(form) {
+    return Array.prototype.some.call(form.querySelectorAll('input[type="file"]'), function (i) { return i.files.length; });
+  }
   document.addEventListener("htmx:xhr:loadstart", function (event) {
-    var bar = progressOf(event.target.closest("form"));
-    if (bar && event.target.querySelector('input[type="file"]')) { bar.hidden = false; bar.value = 0; }
+    var form = event.target.closest("form"), bar = progressOf(form);
+    if (bar && event.target === form && hasFiles(form)) { bar.hidden = false; bar.value = 0; }
   });
   document.addEventListener("htmx:xhr:progress", function (event) {
     var bar = progressOf(event.target.closest("form"));
-    if (bar && event.detail.lengthComputable && event.detail.total) {
+    if (bar && !bar.hidden && event.detail.lengthComputable && event.detail.total) {
       bar.value = Math.round(100 * event.detail.loaded / event.detail.total);
       bar.textContent = bar.value + "%";
     }
   });
-  document.addEventListener("htmx:xhr:loadend", function (event) {
+  document.addEventListener("htmx:afterRequest", function (event) {
     var bar = progressOf(event.target.closest("form"));
-    if (bar) bar.value = 100;
+    if (bar && !event.detail.successful) bar.hidden = true;  // refused: the reasons replace the bar
   });
   // Submit buttons stay disabled while a request runs: a double click is one command.
+  // (Only the form's own submission: a preview fetched from inside the form leaves them alone.)
   document.addEventListener("htmx:beforeRequest", function (event) {
-    var form = event.target.closest("form");
-    if (form) form.querySelectorAll('button[type="submit"]').forEach(function (b) { b.disabled = true; });
+    var form = event.target;
+    if (form.tagName === "FORM") form.querySelectorAll('button[type="submit"]').forEach(function (b) { b.disabled = true; });
   });
   document.addEventListener("htmx:afterRequest", function (event) {
-    var form = event.target.closest("form");
-    if (form) form.querySelectorAll('button[type="submit"]').forEach(function (b) { b.disabled = false; });
+    var form = event.target;
+    if (form.tagName === "FORM") form.querySelectorAll('button[type="submit"]').forEach(function (b) { b.disabled = false; });
   });
   // A refusal swapped in is read out and focused.
   document.addEventListener("htmx:afterSwap", function (event) {
