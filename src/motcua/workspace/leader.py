@@ -9,7 +9,6 @@ over the open, not yet overdue dossiers of those units — a few thousand at pro
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -66,7 +65,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     # per unit: open, overdue, at risk
     risky = clock.at_risk(open_dossiers)
     risk_by_unit = defaultdict(int)
-    for _, unit_id, _ in risky:
+    for _, unit_id in risky:
         risk_by_unit[unit_id] += 1
     per_unit = (open_dossiers.values("resolving_unit").annotate(
         open=Count("id"), over=Count("id", filter=Q(due_at__lt=now))).order_by())
@@ -91,7 +90,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "workspace/leader.html", {
         "approval_rows": approval_rows, "approval_count": approval_count, "units": units, "officers": officers,
         "unclaimed": unclaimed, "overdue_rows": overdue_rows, "overdue_count": sum(u["over"] for u in units),
-        "risk_rows": [(d, clock.standing(d)) for d in _in_order([pk for pk, _, _ in risky[:10]])],
+        "risk_rows": [(d, clock.standing(d)) for d in _in_order([pk for pk, _ in risky[:10]])],
         "risk_count": len(risky),
         "open_count": sum(u["open"] for u in units),
     })
@@ -183,19 +182,13 @@ def dossiers(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _page_list(risky: list[tuple[int, int, dt.datetime]], after: str | None, size: int = 25) -> Page:
-    """A page of the at-risk list (computed in Python, already sorted by due instant and id)."""
-    if after:
-        try:
-            due_text, pk_text = after.rsplit("_", 1)
-            key = (dt.datetime.fromisoformat(due_text), int(pk_text))
-            risky = [r for r in risky if (r[2], r[0]) > key]
-        except ValueError:
-            pass
-    more = len(risky) > size
-    risky = risky[:size]
-    key = f"{risky[-1][2].isoformat()}_{risky[-1][0]}" if more else None
-    return Page(_in_order([pk for pk, _, _ in risky]), key)
+def _page_list(risky: list[tuple[int, int]], after: str | None, size: int = 25) -> Page:
+    """A page of the at-risk list (computed in Python, sorted by due instant and id); the key is the
+    position in that order."""
+    start = int(after) if after and after.isdigit() else 0
+    shown = risky[start:start + size]
+    more = len(risky) > start + size
+    return Page(_in_order([pk for pk, _ in shown]), str(start + size) if more else None)
 
 
 def page_by_id(qs: QuerySet[Dossier], after: str | None, size: int = 25) -> Page:

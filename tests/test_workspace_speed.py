@@ -1,0 +1,95 @@
+"""The workspace's main pages stay fast on the demo province with 100,000 generated dossiers.
+
+The history is written once by the bulk generator (``dossiers.generate.generate``, its public entry
+point) into the test database; each page is then asked for a few times through the Django test
+client, and the median server time (middleware, view, queries and template) must stay under 200 ms
+— far above what it takes on a developer machine, so noise cannot fail it, and far below what a
+page that scanned the dossiers or looked a calendar up per row would take. The timings are written
+to test-artifacts/workspace-speed-<database>.txt.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django.utils import timezone
+
+from motcua import demo
+from motcua.accounts.models import User
+from motcua.dossiers import generate as g
+from motcua.dossiers.models import OPEN_STATES, Dossier, State
+
+DOSSIERS = 100_000
+BOUND_MS = 200
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def median_ms(client, url: str, runs: int = 5) -> tuple[float, int]:
+    client.get(url)  # warm: compiled templates and calendars are kept between requests in a server too
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), response.status_code
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_main_pages_render_in_under_200_ms_with_100000_dossiers(client):
+    demo.load_demo()
+    g.provide_role_holders()
+    result, _, _ = g.generate(dossiers=DOSSIERS, months=12, seed=2025, until=timezone.now())
+    assert Dossier.objects.count() == DOSSIERS
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # what autovacuum does soon after a bulk load in production
+            cursor.execute("ANALYZE")
+
+    commune = "UBND phường Hạc Thành"
+    busiest = Dossier.objects.filter(resolving_unit__name=commune).order_by("-ledger_length", "id").first()
+    open_one = (Dossier.objects.filter(resolving_unit__name=commune, state__in=OPEN_STATES)
+                .order_by("-ledger_length", "id").first())
+    ready = Dossier.objects.filter(returning_unit__name=commune, state=State.RESULT_READY).first() or busiest
+    busy_specialist = (Dossier.objects.filter(current_step__assignee__isnull=False, state__in=OPEN_STATES)
+                       .values("current_step__assignee__username").annotate(n=Count("id")).order_by("-n")
+                       .first()["current_step__assignee__username"])
+    pages = [
+        ("chuyenvien.hacthanh", "/can-bo/?tab=unit", "hộp việc: chưa ai nhận"),
+        (busy_specialist, "/can-bo/", "hộp việc: việc của tôi (cán bộ giữ nhiều việc nhất)"),
+        ("chuyenvien.hacthanh", "/can-bo/?tab=unit&thu_tuc=dang+ky&kenh=online&tu_ngay=2020-01-01&qua_han=1",
+         "hộp việc có bộ lọc"),
+        ("lanhdao.hacthanh", f"/can-bo/ho-so/{busiest.code}/", f"trang hồ sơ ({busiest.ledger_length} sự kiện)"),
+        ("lanhdao.hacthanh", f"/can-bo/ho-so/{open_one.code or open_one.reference}/", "trang hồ sơ đang xử lý"),
+        ("tiepnhan.hacthanh", "/can-bo/tiep-nhan/", "bàn tiếp nhận"),
+        ("tiepnhan.hacthanh", "/can-bo/tiep-nhan/thu-tuc/?q=dang+ky+khai+sinh", "tìm thủ tục không dấu"),
+        ("tiepnhan.tinh", "/can-bo/tiep-nhan/truc-tuyen/", "hồ sơ trực tuyến chờ tiếp nhận"),
+        ("tiepnhan.hacthanh", f"/can-bo/tra-ket-qua/?ma={ready.code}", "trả kết quả: tìm theo mã"),
+        ("lanhdao.tinh", "/can-bo/lanh-dao/", "lãnh đạo tỉnh: theo dõi, điều hành"),
+        ("lanhdao.hacthanh", "/can-bo/lanh-dao/", "lãnh đạo phường: theo dõi, điều hành"),
+        ("lanhdao.tinh", "/can-bo/ho-so/", "tra cứu: đang giải quyết"),
+        ("lanhdao.tinh", "/can-bo/ho-so/?trang_thai=", "tra cứu: tất cả, mới nhất trước"),
+        ("lanhdao.tinh", "/can-bo/ho-so/?tinh_trang=qua_han", "tra cứu: quá hạn"),
+        ("lanhdao.tinh", "/can-bo/ho-so/?tinh_trang=sap_den_han", "tra cứu: sắp đến hạn"),
+    ]
+    def dots(n: int) -> str:
+        return f"{n:,}".replace(",", ".")
+
+    lines = [f"{connection.vendor}: {dots(DOSSIERS)} hồ sơ, {dots(result.events)} sự kiện sổ cái (sinh trong "
+             f"{result.seconds:.0f} s); thời gian máy chủ, trung vị của 5 lần; giới hạn {BOUND_MS} ms"]
+    slow = []
+    for username, url, label in pages:
+        client.force_login(User.objects.get(username=username))
+        ms, status = median_ms(client, url)
+        lines.append(f"{ms:7.1f} ms  {status}  {label}  {url}")
+        assert status == 200, (label, url, status)
+        if ms >= BOUND_MS:
+            slow.append(f"{label}: {ms:.0f} ms")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"workspace-speed-{connection.vendor}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    assert not slow, slow
