@@ -254,3 +254,26 @@ def test_command_exits_2_from_the_shell(tmp_path):
         done = subprocess.run([sys.executable, "-m", "motcua.cli", "generate", *args], env=env, capture_output=True,
                               text=True, timeout=60)
         assert done.returncode == 2, done.stderr
+
+
+@pytest.mark.skipif(os.environ.get("MOTCUA_TEST_DB", "SQLite") != "SQLite", reason="its own SQLite file; run once")
+def test_generating_into_a_real_sqlite_file_leaves_a_verified_checkpointed_database(tmp_path):
+    """Outside a test transaction the bulk run tunes SQLite (and, into a database without dossiers,
+    turns synchronous off): afterwards every chain verifies and the WAL is checkpointed away."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
+    env.update(MOTCUA_VAR_DIR=str(tmp_path), PYTHONPATH=str(Path(__file__).resolve().parent.parent / "src"))
+
+    def motcua(*args):
+        done = subprocess.run([sys.executable, "-m", "motcua.cli", *args], env=env, capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    motcua("migrate", "-v", "0")
+    motcua("load-demo")
+    for seed in (1, 2):  # into a fresh database, then into one that already has dossiers
+        assert "300 hồ sơ" in motcua("generate", "--dossiers", "300", "--months", "3", "--until", "2026-03-31",
+                                     "--seed", str(seed))
+    assert "OK   600 hồ sơ" in motcua("verify-ledger")
+    wal = tmp_path / "motcua.sqlite3-wal"
+    assert not wal.exists() or wal.stat().st_size == 0

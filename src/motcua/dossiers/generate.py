@@ -32,6 +32,7 @@ import bisect
 import datetime as dt
 import hashlib
 import heapq
+import itertools
 import json
 import math
 import random
@@ -433,10 +434,33 @@ class _Planner:
                        for v in world.variants}
         self.pace = {v.pk: rng.uniform(0.25, 0.7) for v in world.variants}
         self.commune_weight = {c: rng.uniform(0.6, 1.6) for c in world.communes}
+        self.commune_cum = list(itertools.accumulate(self.commune_weight[c] for c in world.communes))
         self._formulas: dict[str, Any] = {}
         self._valid_cache: dict[dt.date, tuple[list[VariantSpec], list[float]]] = {}
+        self._pacing: dict[tuple, tuple] = {}
 
     # -- helpers --
+
+    def pacing(self, v: VariantSpec, cal: WorkCalendar, online: bool):
+        """(limit, cut-off, in working time?, legal seconds, each step's share of them) of a procedure
+        at an agency, for online or paper dossiers (the same for every dossier: kept)."""
+        key = (v.pk, id(cal), online)
+        found = self._pacing.get(key)
+        if found is None:
+            if online and v.online_limit_value is not None:
+                limit = Duration(v.online_limit_value, v.online_limit_unit)
+            else:
+                limit = Duration(v.limit_value, v.limit_unit)
+            cutoff = None if online else v.paper_cutoff
+            working = limit.unit in ("working_days", "working_hours")
+            legal = cal.seconds_of(limit) if working else (limit._milli * _DAY // 1000 if limit.unit == "calendar_days"
+                                                            else limit._milli * 30 * _DAY // 1000)
+            budgets = [s.budget for s in v.steps]
+            same = all((b.unit in ("working_days", "working_hours")) == working for b in budgets)
+            weights = [(cal.seconds_of(b) if working else b._milli) if same else 1 for b in budgets]
+            whole = sum(weights) or 1
+            found = self._pacing[key] = (limit, cutoff, working, legal, [legal * w / whole for w in weights])
+        return found
 
     def _valid(self, day: dt.date):
         cached = self._valid_cache.get(day)
@@ -510,8 +534,7 @@ class _Planner:
         if v.competent_unit_id:
             resolving = v.competent_unit_id
         else:
-            weights = [self.commune_weight[c] for c in world.communes]
-            resolving = rng.choices(world.communes, weights)[0]
+            resolving = rng.choices(world.communes, cum_weights=self.commune_cum)[0]
         cal = world.calendars[resolving]
         w_lo, w_hi = cal._w(lo), cal._w(hi)
         if w_hi - w_lo < 2:
@@ -664,25 +687,14 @@ class _Life:
         plan, rng, v, cal, R = self.plan, self.rng, self.plan.variant, self.cal, self.p.rates
         world = self.p.world
         online = plan.channel == "online"
-        if online and v.online_limit_value is not None:
-            limit = Duration(v.online_limit_value, v.online_limit_unit)
-        else:
-            limit = Duration(v.limit_value, v.limit_unit)
-        cutoff = None if online else v.paper_cutoff
-        working = limit.unit in ("working_days", "working_hours")
-        legal = cal.seconds_of(limit) if working else (limit._milli * _DAY // 1000 if limit.unit == "calendar_days"
-                                                        else limit._milli * 30 * _DAY // 1000)
-        budgets = [s.budget for s in v.steps]
-        same = all((b.unit in ("working_days", "working_hours")) == working for b in budgets)
-        weights = [(cal.seconds_of(b) if working else b._milli) if same else 1 for b in budgets]
-        whole = sum(weights) or 1
+        limit, cutoff, working, legal, shares = self.p.pacing(v, cal, online)
         pace = self.p.pace[v.pk] * rng.lognormvariate(0, 0.4)
         state = {"due": cal.due_ts(received, limit, (), cutoff), "anchor": received}
         returning = world.desks[plan.desk].host_unit_id
         receiving = returning
 
         def step_time(k: int) -> float:
-            return max(60.0, legal * weights[k] / whole * pace * rng.lognormvariate(0, 0.25))
+            return max(60.0, shares[k] * pace * rng.lognormvariate(0, 0.25))
 
         def wait(k: int, share: float = 1.0) -> int:
             seconds = step_time(k) * share
@@ -1006,6 +1018,7 @@ _TEMPLATES: dict[str, dict] = {}
 COLLECTION_KEYS = ("steps", "tasks", "supplements", "extension", "documents", "fees", "payments")
 _TABLE_KEYS = ("dossier", *COLLECTION_KEYS)
 _KEY_PREFIX = {key: f'"{key}":' for key in _TABLE_KEYS}
+_FIELD_PREFIX: dict[str, str] = {}  # dossier field → '"field":'
 
 try:  # the C encoder behind json.dumps, called without json.dumps's per-call set-up
     from json.encoder import c_encode_basestring as _encode_str, c_make_encoder
@@ -1059,6 +1072,7 @@ def _setup() -> None:
     _MODELS.update(ledger.COLLECTIONS)
     _MODELS["events"] = LedgerEvent
     _TEMPLATES["dossier"] = dict(sorted(ledger._row(Dossier(), ledger._DOSSIER_META).items()))
+    _FIELD_PREFIX.update({k: _encode_str(k) + ":" for k in _TEMPLATES["dossier"]})
     columns = [f.attname for f in Dossier._meta.concrete_fields]
     if columns[0] != "id":
         raise RuntimeError("Dossier's first column is not its id: update dossiers/generate.py")
@@ -1157,8 +1171,9 @@ class _Numbers:
         return value
 
 
-def _converters(vendor: str) -> dict[str, list[tuple[str, Callable | None]]]:
-    """How each column's JSON value becomes an SQL parameter, as Django's fields would prepare it."""
+def _converters(vendor: str) -> dict[str, list[tuple[int, Callable]]]:
+    """How each column's JSON value becomes an SQL parameter, as Django's fields would prepare it:
+    (position, function) of the columns that need it."""
     from django.db import models
 
     sqlite = vendor == "sqlite"
@@ -1180,7 +1195,7 @@ def _converters(vendor: str) -> dict[str, list[tuple[str, Callable | None]]]:
     result = {}
     for key in _TABLE_KEYS:
         columns = []
-        for f in _MODELS[key]._meta.concrete_fields:
+        for position, f in enumerate(_MODELS[key]._meta.concrete_fields):
             convert = None
             if isinstance(f, models.DateTimeField) and sqlite:
                 convert = sqlite_datetime
@@ -1188,7 +1203,8 @@ def _converters(vendor: str) -> dict[str, list[tuple[str, Callable | None]]]:
                 convert = lambda v: v and uuid.UUID(v).hex  # noqa: E731
             elif isinstance(f, models.JSONField):
                 convert = json.dumps  # JSONField.get_db_prep_value
-            columns.append((f.attname, convert))
+            if convert is not None:
+                columns.append((position, convert))
         result[key] = columns
     return result
 
@@ -1209,9 +1225,7 @@ class _Sim:
         self.contacts = {a.pk: _contact(a.email, a.phone) for a in world.applicants}  # as services._create
         from operator import itemgetter
 
-        convert = _converters(vendor)
-        self.columns = {key: (itemgetter(*[a for a, f in convert[key]]),
-                              [(i, f) for i, (a, f) in enumerate(convert[key]) if f is not None])
+        self.columns = {key: itemgetter(*[f.attname for f in _MODELS[key]._meta.concrete_fields])
                         for key in _TABLE_KEYS}
         self.usernames = {pk: a.username for pk, a in world.actors.items()}
         self.all_null = "{" + ",".join(f'"{k}":null' for k in _TEMPLATES["dossier"]) + "}"
@@ -1242,16 +1256,12 @@ class _Sim:
         d = self.d
         d["version"], d["ledger_length"], d["ledger_head"] = len(self.events) - 1, len(self.events), None
         out = self.out
-        for key in _TABLE_KEYS:
-            rows = (d,) if key == "dossier" else self.cols[key]
+        columns, cols = self.columns, self.cols
+        out["dossier"].append(columns["dossier"](d))
+        for key in COLLECTION_KEYS:
+            rows = cols[key]
             if rows:
-                getter, conversions = self.columns[key]
-                target = out[key]
-                for r in rows:
-                    values = list(getter(r))
-                    for i, f in conversions:
-                        values[i] = f(values[i])
-                    target.append(values)
+                out[key].extend(map(columns[key], rows))
         out["events"].extend(self.events)
         self.dossiers += 1
 
@@ -1285,40 +1295,50 @@ class _Sim:
         """ledger.append: the diff as canonical before/after fragments (format 2: the changed dossier
         fields, the changed child rows by primary key); ``_chain`` adds the hashes."""
         d = self.d
-        parts = []  # (key, before, after)
         if first:  # every field, from nothing (the template keeps the keys sorted)
-            parts.append(("dossier", self.all_null, _sorted_canon(d)))
+            parts = [('"dossier":', self.all_null, _sorted_canon(d))]  # (key, before, after)
         else:
+            parts = []
             before = self.old
-            changed = sorted([k for k, value in before.items() if value != d[k]])
+            changed = [k for k, value in before.items() if value != d[k]]
             if changed:
-                parts.append(("dossier", "{" + ",".join(['"%s":%s' % (k, _value_text(before[k])) for k in changed]) + "}",
-                              "{" + ",".join(['"%s":%s' % (k, _value_text(d[k])) for k in changed]) + "}"))
-        cols = self.cols
-        for key, log in self.log.items():
-            col = cols[key]
-            rows = []
-            for i, was in log.items():
-                row = col[i]
-                if was is None:
-                    rows.append((str(row["id"]), "null", _row_text(row)))
-                elif was is not row and was != row:
-                    rows.append((str(row["id"]), _row_text(was), _row_text(row)))
-            if rows:
-                if len(rows) > 1:
-                    rows.sort()  # canonical JSON orders the keys as text ("10" before "9")
-                parts.append((key, "{" + ",".join(['"%s":%s' % (pk, t) for pk, t, _ in rows]) + "}",
-                              "{" + ",".join(['"%s":%s' % (pk, t) for pk, _, t in rows]) + "}"))
-        if len(parts) > 1:
-            parts.sort()
+                if len(changed) > 1:
+                    changed.sort()
+                prefix, text = _FIELD_PREFIX, _value_text
+                parts.append(('"dossier":', "{" + ",".join([prefix[k] + text(before[k]) for k in changed]) + "}",
+                              "{" + ",".join([prefix[k] + text(d[k]) for k in changed]) + "}"))
+        log = self.log
+        if log:
+            cols = self.cols
+            for key, changes in log.items():
+                col = cols[key]
+                rows = []
+                for i, was in changes.items():
+                    row = col[i]
+                    if was is None:
+                        rows.append(('"%d":' % row["id"], "null", _row_text(row)))
+                    elif was is not row and was != row:
+                        rows.append(('"%d":' % row["id"], _row_text(was), _row_text(row)))
+                if rows:
+                    if len(rows) > 1:
+                        rows.sort()  # canonical JSON orders the keys as text ("10" before "9")
+                    parts.append((_KEY_PREFIX[key], "{" + ",".join([k + t for k, t, _ in rows]) + "}",
+                                  "{" + ",".join([k + t for k, _, t in rows]) + "}"))
+            if len(parts) > 1:
+                parts.sort()
         ids = self.numbers.ids
         event_id = ids["events"]
         ids["events"] = event_id + 1
         events = self.events
+        if len(parts) == 1:
+            (key, old, new), = parts
+            old, new = "{" + key + old + "}", "{" + key + new + "}"
+        else:
+            old = "{" + ",".join([k + b for k, b, _ in parts]) + "}"
+            new = "{" + ",".join([k + a for k, _, a in parts]) + "}"
         events.append([event_id, d["id"], len(events) + 1, type_, actor,
-                       self.usernames[actor] if actor is not None else "", _iso(at),
-                       "{" + ",".join(['"%s":%s' % (k, b) for k, b, _ in parts]) + "}",
-                       "{" + ",".join(['"%s":%s' % (k, a) for k, _, a in parts]) + "}", reason, None, None, self.ref])
+                       self.usernames[actor] if actor is not None else "", _iso(at), old, new, reason, None, None,
+                       self.ref])
 
     # -- the clock (services.deadline_of, _plan, _refresh_due) --
 
@@ -1713,7 +1733,8 @@ class _Sim:
     # -- batches --
 
     def take_batch(self) -> dict[str, Any]:
-        """The rows built since the last batch as SQL parameters, the counters they moved, the next ids."""
+        """The rows built since the last batch (column values; _Writer.prepare makes them SQL parameters), the
+        counters they moved, the next ids."""
         out, self.out = self.out, {key: [] for key in (*_TABLE_KEYS, "events")}
         batch = {"rows": out, "dossiers": self.dossiers, "counters": self.numbers.dirty,
                  "next_ids": dict(self.numbers.ids)}
@@ -1777,10 +1798,26 @@ class _Writer:
                              f"VALUES ({', '.join(['%s'] * len(columns))})")
         self.upsert = (f'INSERT INTO {qn("dossiers_counter")} ({qn("key")}, {qn("value")}) VALUES (%s, %s) '
                        f'ON CONFLICT ({qn("key")}) DO UPDATE SET {qn("value")} = excluded.{qn("value")}')
+        self.conversions = _converters(connection.vendor)
+
+    def prepare(self, batch: dict[str, Any]) -> None:
+        """The built rows (JSON values, as the ledger sees them) as SQL parameters."""
+        rows = batch["rows"]
+        for key in _TABLE_KEYS:
+            conversions = self.conversions[key]
+            if conversions or key == "dossier":  # the dossier's ledger_head is filled in by _chain
+                converted = []
+                for row in rows[key]:
+                    values = list(row)
+                    for i, convert in conversions:
+                        values[i] = convert(values[i])
+                    converted.append(values)
+                rows[key] = converted
 
     def write(self, batch: dict[str, Any]) -> None:
         from django.db import transaction
 
+        self.prepare(batch)
         _chain(batch, self.connection.vendor)
         rows = batch["rows"]
         connection = self.connection
@@ -1846,81 +1883,61 @@ def _unpack(t: tuple, variants: dict[int, VariantSpec], applicants: dict[int, Ap
 
 def _pipelined(world: World, plans: Iterable[Plan], ids: dict[str, int], counters: dict[str, int], vendor: str,
                batch_size: int) -> Iterator[dict[str, Any]]:
-    """``_produce`` on three processes: a forked planner hands chunks of plans to a forked builder,
-    which hands the built rows back here to be chained and written (SQLite releases the GIL)."""
+    """``_produce`` in a forked process, which plans and builds the next batch while this one chains and
+    writes the last (SQLite releases the GIL while it works). Planning in the builder spares handing
+    the plans from one process to another, which cost more than it saved."""
     import multiprocessing as mp
 
     context = mp.get_context("fork")
-    todo, done = context.Queue(maxsize=3), context.Queue(maxsize=3)
-
-    def planner():
-        try:
-            chunk = []
-            for p in plans:
-                chunk.append(_pack(p))
-                if len(chunk) >= batch_size:
-                    todo.put(chunk)
-                    chunk = []
-            if chunk:
-                todo.put(chunk)
-            todo.put(None)
-        except BaseException as exc:  # the builder hands it on to the writer, which raises it
-            todo.put({"error": f"{type(exc).__name__}: {exc}"})
+    done = context.Queue(maxsize=2)
 
     def builder():
         try:
-            sim = _Sim(world, _Numbers(ids, counters), vendor)
-            variants = {v.pk: v for v in world.variants}
-            applicants = {a.pk: a for a in world.applicants}
-            while (chunk := todo.get()) is not None:
-                if isinstance(chunk, dict):
-                    done.put(chunk)
-                    return
-                for p in chunk:
-                    sim.run(_unpack(p, variants, applicants))
-                done.put(sim.take_batch())
+            for batch in _produce(world, plans, ids, counters, vendor, batch_size):
+                done.put(batch)
             done.put(None)
-        except BaseException as exc:
+        except BaseException as exc:  # handed on to the writer, which raises it
             done.put({"error": f"{type(exc).__name__}: {exc}"})
 
-    processes = [context.Process(target=planner, daemon=True), context.Process(target=builder, daemon=True)]
-    for process in processes:
-        process.start()
+    process = context.Process(target=builder, daemon=True)
+    process.start()
     try:
         while (batch := done.get()) is not None:
             if "error" in batch:
                 raise GenerationError(f"Lỗi khi lập kế hoạch hoặc dựng dữ liệu: {batch['error']}")
             yield batch
     finally:
-        for process in processes:
-            if process.is_alive():
-                process.terminate()
-            process.join()
-        for queue in (todo, done):
-            queue.cancel_join_thread()
-            queue.close()
+        if process.is_alive():
+            process.terminate()
+        process.join()
+        done.cancel_join_thread()
+        done.close()
 
 
 @contextmanager
-def _fast_sqlite(connection):
-    """For the bulk run only: a large page cache and rare checkpoints (durability is unchanged: WAL with
-    synchronous=NORMAL; the checkpoint runs at the end)."""
+def _fast_sqlite(connection, fresh: bool = False):
+    """For the bulk run only: a large page cache and rare checkpoints. Into a database that holds no
+    dossier yet (a fresh generation) also ``synchronous=OFF``: SQLite then leaves flushing the WAL to
+    the operating system until the end of the run — a power cut during it can damage the database
+    (load the demo and generate again); the closing checkpoint, back at the settings' level
+    (WAL, synchronous=NORMAL), puts everything on disk. Otherwise durability is unchanged."""
     if connection.vendor != "sqlite" or connection.in_atomic_block:
         yield
         return
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        cache = cursor.fetchone()[0]
-        cursor.execute("PRAGMA wal_autocheckpoint")
-        checkpoint = cursor.fetchone()[0]
-        cursor.execute("PRAGMA cache_size = -262144")
-        cursor.execute("PRAGMA wal_autocheckpoint = 65536")
+        saved = {}
+        for pragma, value in (("cache_size", -262144), ("wal_autocheckpoint", 65536),
+                              ("synchronous", 0 if fresh else None)):
+            cursor.execute(f"PRAGMA {pragma}")
+            saved[pragma] = int(cursor.fetchone()[0])
+            if value is not None:
+                cursor.execute(f"PRAGMA {pragma} = {value}")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(cache)}")
-            cursor.execute(f"PRAGMA wal_autocheckpoint = {int(checkpoint)}")
+            for pragma, value in saved.items():
+                cursor.execute(f"PRAGMA {pragma} = {value}")
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
@@ -1937,10 +1954,11 @@ def run_bulk(world: World, plans: Iterable[Plan], *, batch_size: int = 2000,
     ids = _next_ids(connection)
     counters = dict(Counter.objects.using(using).values_list("key", "value"))
     produce = _pipelined if fork else _produce
+    fresh = not Dossier.objects.using(using).exists()
 
     result = Result()
     began = time.perf_counter()
-    with _fast_sqlite(connection):
+    with _fast_sqlite(connection, fresh):
         batches = iter(produce(world, plans, ids, counters, connection.vendor, batch_size))
         while True:
             waited = time.perf_counter()

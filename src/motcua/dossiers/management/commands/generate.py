@@ -59,7 +59,10 @@ class Command(BaseCommand):
         parser.add_argument("--until", metavar="YYYY-MM-DD",
                             help="ngày cuối của lịch sử (mặc định: bây giờ); không được ở tương lai")
         parser.add_argument("--path", choices=["bulk", "services"], default="bulk",
-                            help="bulk: ghi theo lô (nhanh); services: gọi từng lệnh nghiệp vụ (chậm, để đối chiếu)")
+                            help="bulk: ghi theo lô (nhanh; vào CSDL SQLite chưa có hồ sơ nào thì tắt synchronous "
+                                 "trong lúc sinh — mất điện giữa chừng có thể làm hỏng CSDL: nạp lại dữ liệu mẫu "
+                                 "rồi sinh lại; cuối đợt mọi thứ được ghi xuống đĩa); services: gọi từng lệnh "
+                                 "nghiệp vụ (chậm, để đối chiếu)")
         parser.add_argument("--batch-size", type=int, default=2000, help=argparse.SUPPRESS)
 
     def handle(self, *args, dossiers, months, seed, until, path, batch_size, **options):
