@@ -72,6 +72,11 @@ INSTALLED_APPS = [
     "motcua.notify",
     "motcua.api",
     "motcua.workspace",
+    "motcua.portal",
+    "motcua.applicants",
+    "motcua.payments",
+    "motcua.submission",
+    "motcua.feedback",
     "motcua.web",
     "django_htmx",
 ]

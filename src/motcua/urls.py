@@ -16,4 +16,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("can-bo/", include("motcua.workspace.urls")),
     path("api/v1/", api.urls),
+    # The public portal (issue 6): each part an app of its own.
+    path("tai-khoan/", include("motcua.applicants.urls")),
+    path("thanh-toan/", include("motcua.payments.urls")),
+    path("ho-so/", include("motcua.submission.urls")),
+    path("y-kien/", include("motcua.feedback.urls")),
+    path("", include("motcua.portal.urls")),
 ]

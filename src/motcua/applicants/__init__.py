@@ -1,0 +1,1 @@
+"""Tài khoản người nộp hồ sơ."""

@@ -1,0 +1,1 @@
+"""Nộp hồ sơ trực tuyến, hồ sơ của tôi."""
