@@ -175,6 +175,11 @@ if MOTCUA_ON_TIME_GRANULARITY not in ("date", "instant"):
     raise ImproperlyConfigured("MOTCUA_ON_TIME_GRANULARITY must be date or instant")
 # MOTCUA_AT_RISK_SHARE: a step is at risk when less than this share of the working time it was given is left.
 MOTCUA_AT_RISK_SHARE = float(os.environ.get("MOTCUA_AT_RISK_SHARE", "0.2"))
+# MOTCUA_LOOKUP_PER_IP / MOTCUA_LOOKUP_PER_CODE: public dossier lookups allowed per client address and per
+# dossier code in each MOTCUA_LOOKUP_WINDOW seconds (counted in the database, so across server processes).
+MOTCUA_LOOKUP_PER_IP = int(os.environ.get("MOTCUA_LOOKUP_PER_IP", 20))
+MOTCUA_LOOKUP_PER_CODE = int(os.environ.get("MOTCUA_LOOKUP_PER_CODE", 10))
+MOTCUA_LOOKUP_WINDOW = int(os.environ.get("MOTCUA_LOOKUP_WINDOW", 900))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", 8 * 3600))

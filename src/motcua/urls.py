@@ -10,7 +10,6 @@ admin.site.site_title = "MotCua"
 admin.site.index_title = "Quản trị"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/login/", workspace_views.admin_login),  # one staff login page, with its lockout
     path("admin/", admin.site.urls),
