@@ -11,4 +11,6 @@ urlpatterns = [
     path("xac-thuc/", views.verify, name="verify"),
     path("quen-mat-khau/", views.password_reset, name="password_reset"),
     path("ho-so-ca-nhan/", views.profile, name="profile"),
+    path("dinh-danh/<slug:name>/", views.provider_start, name="provider_start"),
+    path("dinh-danh/<slug:name>/ve/", views.provider_callback, name="provider_callback"),
 ]
