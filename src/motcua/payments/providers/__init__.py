@@ -16,4 +16,6 @@ def get_provider() -> PaymentProvider:
         raise NotConfigured("online payment is switched off (MOTCUA_PAYMENT_PROVIDER is empty)")
     if name not in PROVIDERS:
         raise NotConfigured(f"unknown payment provider {name!r}; known: {', '.join(sorted(PROVIDERS))}")
-    return PROVIDERS[name](conf.provider_options(name))
+    provider = PROVIDERS[name](conf.provider_options(name))
+    provider.check()
+    return provider

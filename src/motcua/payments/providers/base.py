@@ -59,6 +59,9 @@ class PaymentProvider(ABC):
     def __init__(self, options: Mapping[str, str]):
         self.options = dict(options)
 
+    def check(self) -> None:
+        """NotConfigured when a setting the provider needs is missing (asked before showing a pay button)."""
+
     @abstractmethod
     def redirect_url(self, *, reference: str, amount: int, description: str, return_url: str, client_ip: str,
                      now: dt.datetime) -> str:

@@ -30,6 +30,10 @@ class VNPay(PaymentProvider):
             raise NotConfigured(f"MOTCUA_VNPAY_{key.upper()} is not set")
         return value
 
+    def check(self) -> None:
+        for key in ("url", "tmn_code", "hash_secret"):
+            self._setting(key)
+
     def redirect_url(self, *, reference: str, amount: int, description: str, return_url: str, client_ip: str,
                      now: dt.datetime) -> str:
         params = {
