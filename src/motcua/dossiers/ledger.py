@@ -159,9 +159,18 @@ def _event_hash(event: LedgerEvent, reference) -> str:
 
 
 def append(dossier: Dossier, type: str, actor, at: dt.datetime, before: dict, after: dict,
-           reason: str = "") -> LedgerEvent:
-    """Add the next link. The caller holds the dossier's row lock (the command's transaction)."""
+           reason: str = "", *, attached: tuple[dict, dict] | None = None) -> LedgerEvent:
+    """Add the next link. The caller holds the dossier's row lock (the command's transaction).
+
+    ``attached`` is a (before, after) pair of fragments about records another app keeps for the
+    dossier (the applicant's evaluation, under keys outside ``COLLECTIONS``): hashed with the event,
+    skipped by ``replay``; that app rebuilds and checks its own rows from them."""
     old, new = diff(before, after)
+    if attached:
+        clash = (set(attached[0]) | set(attached[1])) & {"dossier", *COLLECTIONS}
+        if clash:
+            raise ValueError(f"attached fragments may not use the dossier's own keys: {sorted(clash)}")
+        old, new = {**old, **attached[0]}, {**new, **attached[1]}
     seq = dossier.ledger_length + 1
     prev = dossier.ledger_head or GENESIS
     actor_id = getattr(actor, "pk", None)
@@ -191,6 +200,8 @@ def replay(events: Iterable[LedgerEvent]) -> dict[str, Any]:
         for key, value in _parsed(event.after).items():
             if key == "dossier":
                 dossier.update(value)
+            elif key not in rows:  # attached: a record another app keeps (see ``append``)
+                continue
             elif isinstance(value, list):  # format 1: the whole collection
                 rows[key] = {str(row["id"]): row for row in value}
             else:
