@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from motcua.feedback import staff, views
 
 app_name = "feedback"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("danh-gia/<str:code>/", views.rate, name="rate"),
+    path("phan-anh/", views.submit, name="submit"),
+    path("phan-anh/<str:token>/", views.status, name="status"),
+    path("cua-toi/", views.mine, name="mine"),
+    path("can-bo/", staff.listing, name="staff"),
+    path("can-bo/<int:pk>/", staff.detail, name="staff_detail"),
+    path("can-bo/<int:pk>/<slug:action>/", staff.act, name="staff_act"),
+]

@@ -15,6 +15,7 @@ MENU = [
     ("workspace:returns", "Trả kết quả", {Role.RECEPTIONIST}),
     ("workspace:leader", "Theo dõi, điều hành", {Role.LEADER}),
     ("workspace:dossiers", "Tra cứu hồ sơ", WORK_ROLES | {Role.INSPECTOR}),
+    ("feedback:staff", "Phản ánh, kiến nghị", WORK_ROLES | {Role.INSPECTOR}),
     ("admin:index", "Quản trị", {Role.UNIT_ADMIN, Role.SYSTEM_ADMIN, Role.INSPECTOR}),
 ]
 
