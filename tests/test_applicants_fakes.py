@@ -106,6 +106,16 @@ def sms(settings):
 
 # --- OpenID Connect provider --------------------------------------------------------------------------
 
+_KEYS: list = []
+
+
+def _keys():
+    """Two RSA keys (the provider's, and one it does not publish), made once per test run: slow to make."""
+    if not _KEYS:
+        _KEYS.extend(rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2))
+    return _KEYS
+
+
 def _jwk(public_key, kid: str) -> dict:
     return {**jwt.algorithms.RSAAlgorithm.to_jwk(public_key, as_dict=True), "kid": kid, "use": "sig", "alg": "RS256"}
 
@@ -117,8 +127,7 @@ class FakeOidc:
     CLIENT_ID, CLIENT_SECRET = "cong-dvc-tinh", "bi-mat-cua-cong"
 
     def __init__(self):
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.foreign = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.key, self.foreign = _keys()
         self.kid = "khoa-1"
         self.claims = {"sub": "vneid-0001", "cccd": "001090012345", "name": "Trần Văn Bình",
                        "birthdate": "1990-05-17"}
