@@ -104,6 +104,8 @@ def draft(request: HttpRequest, uuid) -> HttpResponse:
         found.refresh_from_db()
         return render(request, "submission/draft.html", _context(found, form=form, errors=exc.errors), status=422)
     except DossierError as exc:
+        if exc.code == "draft_submitted":  # the other click of a double click won: its receipt
+            return redirect("submission:receipt", uuid=found.uuid)
         found.refresh_from_db()
         return render(request, "submission/draft.html", _context(found, form=form, errors={"__all__": [exc.message]}),
                       status=exc.status)
