@@ -154,3 +154,18 @@ def test_concurrent_attempts_are_all_counted():
     for t in threads:
         t.join()
     assert ThrottleBucket.objects.get().hits == 40
+
+
+def test_the_link_sent_before_reception_shows_the_status_by_reference(client):
+    from test_dossiers import lodge_online
+
+    w = factories.dossier_world()
+    d = lodge_online(w)
+    response = client.get("/tra-cuu/", {"ref": str(d.reference)})
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "Hồ sơ chưa được tiếp nhận (chưa có mã)" in text and "Trạng thái Mới đăng ký" in text
+    assert "Nguyễn Thị Hoà" not in response.content.decode()
+    for wrong in ("not-a-uuid", "6f1c1f9e-4b9b-4c1e-9a65-0c1f1b1d1e1f"):
+        refused = client.get("/tra-cuu/", {"ref": wrong})
+        assert refused.status_code == 404 and WRONG in refused.content.decode()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import re
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from motcua.dossiers.models import OPEN_STATES, Dossier
 from motcua.dossiers.progress import standing
 from motcua.portal import throttle
 
-__all__ = ["NATIONAL_STATUS_WORDS", "PublicStatus", "LookupRequest", "LookupInvalid", "find", "limits_for",
+__all__ = ["NATIONAL_STATUS_WORDS", "PublicStatus", "LookupRequest", "LookupInvalid", "find", "find_by_reference", "limits_for",
            "normalise_code", "SECRET_LENGTH"]
 
 SECRET_LENGTH = 4
@@ -106,13 +107,25 @@ def find(request: LookupRequest, now: dt.datetime) -> PublicStatus | None:
     return _public(dossier, now)
 
 
+def find_by_reference(reference: str, now: dt.datetime) -> PublicStatus | None:
+    """The link sent to the applicant before reception, when the dossier has no code yet
+    (dossiers.services.lookup_url): its random UUID is itself the secret, as unguessable as a password."""
+    try:
+        key = uuid.UUID((reference or "").strip())
+    except ValueError:
+        return None
+    dossier = (Dossier.objects.select_related("procedure_version__procedure", "current_step__unit", "resolving_unit")
+               .filter(reference=key).first())
+    return _public(dossier, now) if dossier is not None else None
+
+
 def _public(d: Dossier, now: dt.datetime) -> PublicStatus:
     national = d.national_status
     step = d.current_step if d.state in OPEN_STATES else None
     where = standing(d, now)
     timeliness = "trong hạn" if where.status == "at_risk" else where.label
     return PublicStatus(
-        code=d.code, status_code=national, status=NATIONAL_STATUS_WORDS[national],
+        code=d.code or "", status_code=national, status=NATIONAL_STATUS_WORDS[national],
         procedure=d.procedure_version.procedure.name, received_at=d.received_at, due_at=d.due_at,
         finished_at=d.finished_at, current_unit=step.unit.name if step is not None else "",
         timeliness=timeliness, overdue=where.status in ("over", "late"),

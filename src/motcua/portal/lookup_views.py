@@ -27,6 +27,8 @@ def lookup(request: HttpRequest) -> HttpResponse:
     context = {"code": service.normalise_code(request.GET.get("ma", ""))[:service.MAX_CODE_LENGTH], "errors": {},
                "result": None, "wrong": ""}
     if request.method == "GET":
+        if request.GET.get("ref"):
+            return _by_reference(request, context)
         return render(request, "portal/lookup.html", context)
     context["code"] = request.POST.get("ma", "")[:200]
     try:
@@ -36,14 +38,36 @@ def lookup(request: HttpRequest) -> HttpResponse:
         return render(request, "portal/lookup.html", context, status=400)
     context["code"] = asked.code
     now = timezone.now()
+    refused = _throttled(request, context, service.limits_for(client_address(request), asked.code), now)
+    if refused is not None:
+        return refused
+    result = service.find(asked, now)
+    if result is None:
+        context["wrong"] = WRONG
+        return render(request, "portal/lookup.html", context, status=404)
+    context["result"] = result
+    return render(request, "portal/lookup.html", context)
+
+
+def _throttled(request, context, limits, now) -> HttpResponse | None:
     try:
-        throttle.hit(service.limits_for(client_address(request), asked.code), now, settings.MOTCUA_LOOKUP_WINDOW)
+        throttle.hit(limits, now, settings.MOTCUA_LOOKUP_WINDOW)
     except throttle.Throttled as exc:
         context["wrong"] = TOO_MANY.format(minutes=max(1, -(-exc.retry_after // 60)))
         response = render(request, "portal/lookup.html", context, status=429)
         response["Retry-After"] = str(exc.retry_after)
         return response
-    result = service.find(asked, now)
+    return None
+
+
+def _by_reference(request: HttpRequest, context: dict) -> HttpResponse:
+    """?ref=<uuid>: the link in messages sent before reception (no code yet); counted per client."""
+    now = timezone.now()
+    limits = [throttle.Limit(throttle.digest("ip", client_address(request)), settings.MOTCUA_LOOKUP_PER_IP)]
+    refused = _throttled(request, context, limits, now)
+    if refused is not None:
+        return refused
+    result = service.find_by_reference(request.GET["ref"][:100], now)
     if result is None:
         context["wrong"] = WRONG
         return render(request, "portal/lookup.html", context, status=404)
