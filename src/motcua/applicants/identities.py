@@ -49,7 +49,8 @@ def _sign_in(identity: VerifiedIdentity) -> User:
         link.last_login_at, link.claims = now, identity.claims
         link.save(update_fields=["last_login_at", "claims"])
         return user
-    applicant = Applicant.objects.select_for_update().select_related("user").filter(cccd=identity.cccd).first()
+    applicant = (Applicant.objects.select_for_update(of=("self",)).select_related("user")
+                 .filter(cccd=identity.cccd).first())
     contact = _contact(identity)
     if applicant is not None and applicant.user_id is not None:
         user = applicant.user
