@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from motcua.dossiers.errors import DossierError, NotFound
 from motcua.payments import services
-from motcua.payments.access import applicant_required, current_applicant
+from motcua.applicants.access import applicant_required, current_applicant
 from motcua.payments.models import AttemptState
 from motcua.payments.providers import NotConfigured
 from motcua.payments.providers.base import Outcome
