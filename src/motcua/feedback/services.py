@@ -46,7 +46,7 @@ from motcua.worktime.services import calendar_of_unit
 
 __all__ = [
     "Invalid", "RATABLE_STATES", "HANDLER_ROLES", "VIEWER_ROLES",
-    "rating_refusal", "rate", "evaluation_fragment", "verify_evaluations",
+    "is_own_dossier", "rating_refusal", "rate", "evaluation_fragment", "verify_evaluations",
     "route", "submit_feedback", "answer_feedback", "decline_feedback", "transfer_feedback",
     "handled_by", "status_url", "feedback_standing",
 ]
@@ -77,6 +77,11 @@ def _moment(at: dt.datetime | None) -> dt.datetime:
     if timezone.is_naive(at):
         raise DossierError("Thời điểm phải có múi giờ.", code="naive_datetime")
     return at
+
+
+def is_own_dossier(actor, d: Dossier) -> bool:
+    """Is ``actor`` the signed-in account of the dossier's applicant?"""
+    return _is_applicant(actor, d)
 
 
 def _is_applicant(actor, d: Dossier) -> bool:

@@ -51,8 +51,9 @@ def _timeliness(d: Dossier) -> str:
 def rate(request: HttpRequest, code: str) -> HttpResponse:
     d = (Dossier.objects.filter(code=code).select_related("procedure_version__procedure", "resolving_unit").first()
          if CODE_PATTERN.match(code) else None)
-    if d is None:
-        raise Http404("Không tìm thấy hồ sơ.")
+    if d is None or not services.is_own_dossier(request.user, d):
+        # Someone else's dossier looks exactly like no dossier: a code alone reveals nothing.
+        raise Http404("Không tìm thấy hồ sơ của Ông/Bà có mã này.")
     context = {"d": d, "criteria": scoring.criteria(), "satisfaction": scoring.SATISFACTION,
                "timeliness": _timeliness(d), "errors": {}, "chosen": {}}
     if request.method == "POST":
