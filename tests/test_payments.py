@@ -277,3 +277,21 @@ def test_nothing_to_pay_or_no_gateway_is_said_plainly(live_server, gateway, sett
 def test_the_notification_only_listens_to_get(live_server, gateway):
     status, _, _ = Http().post(f"{live_server.url}/thanh-toan/ipn/", {"vnp_TxnRef": "x"})
     assert status == 405
+
+
+def test_staff_see_attempts_read_only_in_the_admin_within_their_units(live_server, gateway):
+    w = factories.dossier_world()
+    d = received(w)
+    http = logged_in(w.citizen)
+    through_gateway(http, to_gateway(http, live_server, d), action="cancel")
+    attempt = PaymentAttempt.objects.get()
+    client = Client()
+    client.force_login(w.receptionist)
+    page = client.get("/admin/payments/paymentattempt/").content.decode()
+    assert attempt.reference in page
+    page = client.get(f"/admin/payments/paymentattempt/{attempt.pk}/change/").content.decode()
+    assert "Người nộp đã hủy" in page
+    assert client.post(f"/admin/payments/paymentattempt/{attempt.pk}/change/", {"state": "paid"}).status_code == 403
+    client.force_login(w.outsider)  # another department: not its dossier
+    response = client.get("/admin/payments/paymentattempt/")
+    assert response.status_code == 200 and attempt.reference not in response.content.decode()
