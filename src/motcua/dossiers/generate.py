@@ -1782,13 +1782,13 @@ _LEDGER_HEAD_COLUMN: list[int] = []
 
 
 class _Writer:
-    """Inserts the batches: one transaction each, one executemany per table."""
+    """Inserts the batches: one transaction each, one executemany (SQLite) or COPY (PostgreSQL) per table."""
 
     def __init__(self, connection):
         _setup()
         self.connection = connection
         qn = connection.ops.quote_name
-        self.sql = {}
+        self.sql, self.copy = {}, {}
         for key, model in _MODELS.items():
             columns = [f.column for f in model._meta.concrete_fields]
             if key == "events" and columns != ["id", "dossier_id", "seq", "type", "actor_id_value", "actor_name", "at",
@@ -1796,6 +1796,7 @@ class _Writer:
                 raise RuntimeError("LedgerEvent changed: update dossiers/generate.py")
             self.sql[key] = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
                              f"VALUES ({', '.join(['%s'] * len(columns))})")
+            self.copy[key] = f"COPY {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
         self.upsert = (f'INSERT INTO {qn("dossiers_counter")} ({qn("key")}, {qn("value")}) VALUES (%s, %s) '
                        f'ON CONFLICT ({qn("key")}) DO UPDATE SET {qn("value")} = excluded.{qn("value")}')
         self.conversions = _converters(connection.vendor)
@@ -1823,7 +1824,13 @@ class _Writer:
         connection = self.connection
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
             for key in (*_TABLE_KEYS, "events"):
-                if rows[key]:
+                if not rows[key]:
+                    continue
+                if connection.vendor == "postgresql":  # COPY: several times faster than row-by-row INSERTs
+                    with cursor.cursor.copy(self.copy[key]) as copy:
+                        for row in rows[key]:
+                            copy.write_row(row)
+                else:
                     cursor.executemany(self.sql[key], rows[key])
             if batch["counters"]:
                 cursor.executemany(self.upsert, sorted(batch["counters"].items()))
