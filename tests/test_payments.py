@@ -116,6 +116,9 @@ def ledger_payments(d) -> int:
 
 
 def test_pay_ipn_first_then_the_return_page_then_both_again(live_server, gateway):
+    from motcua.notify.models import OutboxMessage, WebhookSubscription
+
+    WebhookSubscription.objects.create(name="Kế toán", url="http://127.0.0.1:9/hook", topics="payment.*")
     w = factories.dossier_world()
     d = received(w)
     http = logged_in(w.citizen)
@@ -141,6 +144,10 @@ def test_pay_ipn_first_then_the_return_page_then_both_again(live_server, gateway
     assert gateway.notify(gateway.ipn_calls[0].params, back).body == {"RspCode": "02", "Message": "Order already confirmed"}
     assert http.get(back)[0] == 200
     assert Payment.objects.filter(dossier=d).count() == 1 and ledger_payments(d) == 1
+    hook = OutboxMessage.objects.get(topic="payment.settled")  # once, for the accounting system
+    assert hook.payload["data"] | {"settled_at": None} == {
+        "code": d.code, "reference": str(d.reference), "payment_reference": attempt.reference, "provider": "vnpay",
+        "amount": 50000, "state": "paid", "transaction_no": "14000001", "via": "ipn", "settled_at": None, "note": ""}
     status, _, page = http.get(start_url(live_server, d))
     assert "Hồ sơ không còn khoản phí, lệ phí nào phải nộp." in page and "Đã thanh toán" in page
 

@@ -141,3 +141,18 @@ def _finish(attempt: PaymentAttempt, result: GatewayResult, via: str) -> None:
         attempt.state = AttemptState.FAILED
         attempt.note = f"Cổng thanh toán trả mã {result.response_code or '?'}."
     attempt.save()
+    _announce(attempt)
+
+
+def _announce(attempt: PaymentAttempt) -> None:
+    """Tell subscribed systems (accounting, the national portal's sync) in the same transaction:
+    the outbox's webhook topic ``payment.settled``. Applicants are not messaged from here."""
+    from motcua.notify.services import enqueue
+
+    d = attempt.dossier
+    enqueue("payment.settled", {
+        "code": d.code or "", "reference": str(d.reference), "payment_reference": attempt.reference,
+        "provider": attempt.provider, "amount": attempt.amount, "state": attempt.state,
+        "transaction_no": attempt.transaction_no, "via": attempt.finished_via,
+        "settled_at": attempt.finished_at.isoformat(), "note": attempt.note,
+    }, dossier_reference=str(d.reference))
