@@ -301,3 +301,68 @@ def test_staff_user_cannot_use_the_portal_login(client, smtp):
     assert response.status_code == 400
     client.force_login(world.receptionist)
     assert client.get("/tai-khoan/ho-so-ca-nhan/").status_code == 403
+
+
+@pytest.mark.parametrize("typed, kept", [
+    ("0912345678", "0912345678"), ("+84 912 345 678", "0912345678"), ("84912345678", "0912345678"),
+    ("0912.345.678", "0912345678"), ("(091) 234-5678", "0912345678"), ("0387654321", "0387654321"),
+])
+def test_phone_numbers_are_kept_in_one_form(typed, kept):
+    from motcua.applicants.contact import normalize_phone
+
+    assert normalize_phone(typed) == kept
+
+
+@pytest.mark.parametrize("typed", ["0212345678", "091234567", "09123456789", "+1 912 345 678", "số điện thoại"])
+def test_not_mobile_numbers_are_refused(typed):
+    from motcua.applicants.contact import ContactError, normalize_phone
+
+    with pytest.raises(ContactError, match="Số điện thoại di động gồm 10 chữ số"):
+        normalize_phone(typed)
+
+
+def test_login_next_must_stay_on_the_site(client, smtp):
+    register(client)
+    verify(client, smtp.code_for("anh.nguyen@example.vn"))
+    client.post("/tai-khoan/dang-xuat/")
+    response = client.post("/tai-khoan/dang-nhap/", {"login": "anh.nguyen@example.vn", "password": PASSWORD,
+                                                     "next": "https://ke-gia-mao.example/"})
+    assert response.status_code == 302 and "ke-gia-mao" not in response["Location"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_registrations_at_once_make_one_account(smtp):
+    """On PostgreSQL (SQLite's in-memory test database cannot be shared by threads; SQLite serialises
+    writers anyway): both find no account, both insert, the unique login lets one through."""
+    from django.db import connection as conn
+
+    if conn.vendor != "postgresql":
+        pytest.skip("concurrent writers are tested on PostgreSQL")
+    import threading
+
+    from django.core.exceptions import ValidationError
+    from django.db import connection
+
+    from motcua.applicants import services
+
+    outcomes, barrier = [], threading.Barrier(2)
+
+    def attempt(name):
+        try:
+            barrier.wait(5)
+            services.register(services.Registration(
+                kind="citizen", login="anh.nguyen@example.vn", password=PASSWORD, password2=PASSWORD,
+                full_name=name, cccd="038190012345", date_of_birth=dt.date(1990, 3, 4), address="Đồng Tâm"))
+            outcomes.append("ok")
+        except ValidationError as exc:
+            outcomes.append(" ".join(exc.messages))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in ("Nguyễn Thị Ánh", "Nguyễn Thị Ánh Hai")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert "ok" in outcomes and all(o == "ok" or "đã được dùng" in o for o in outcomes), outcomes
+    assert Account.objects.count() == 1 and User.objects.count() == 1 and OneTimeCode.objects.count() == 1
