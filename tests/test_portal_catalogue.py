@@ -131,6 +131,7 @@ def test_home_lists_sectors_and_searches(client, catalogue):
     html = client.get("/").content.decode()
     assert "Hệ thống thông tin giải quyết thủ tục hành chính" in html and "UBND tỉnh Mẫu" in html
     assert "?linhvuc=HOTICH" in html and "Kết quả tìm kiếm" not in html
+    assert re.search(r"Hộ tịch</a> <span class=\"count\">\(2 thủ tục\)", html)
     found = client.get("/", {"q": "dang ky khai sinh"}).content.decode()
     assert catalogue["birth"].code in found and catalogue["marriage"].code not in found
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -43,7 +43,8 @@ def read_query(request: HttpRequest, units: dict[int, OrgUnit]) -> CatalogueQuer
 def _choices(today) -> dict:
     """Filter options: only sectors and units that have a published procedure (or host a desk)."""
     published = published_procedures(today)
-    sectors = Sector.objects.filter(procedures__in=published.values("pk")).distinct()
+    sectors = (Sector.objects.annotate(published=Count("procedures", filter=Q(procedures__in=published.values("pk"))))
+               .filter(published__gt=0))
     units = OrgUnit.objects.filter(
         Q(procedures__in=published.values("pk")) | Q(desks__in=Desk.objects.filter(is_active=True))).distinct()
     units = sorted(units, key=lambda u: fold(u.name))
