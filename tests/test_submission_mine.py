@@ -3,11 +3,13 @@ answering a supplement request through the dossier's own commands, downloads for
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 import factories
 from motcua.accounts.models import ApplicantKind
@@ -30,16 +32,22 @@ def w(client):
     return world
 
 
-def lodge(w, key=None) -> Dossier:
-    return s.submit_online(w.applicant, w.variant, actor=w.citizen, idempotency_key=key, documents=[
+def lodge(w, key=None, at=None) -> Dossier:
+    return s.submit_online(w.applicant, w.variant, actor=w.citizen, idempotency_key=key, at=at, documents=[
         Upload("Đơn đề nghị", required_id=w.variant.documents.get(order=1).pk, file_name="don.pdf", content=PDF)],
         contact_email="hoa@example.vn", contact_phone="0912000111")
 
 
+def ago(minutes: int):
+    return timezone.now() - dt.timedelta(minutes=minutes)
+
+
 def processing(w) -> Dossier:
-    d = s.accept(lodge(w), w.receptionist)
-    d = s.forward(d, w.receptionist)
-    return s.claim(d, w.specialist)
+    """Received, forwarded and claimed a few minutes ago (the calendar refuses a pause shorter than
+    a second, so the supplement request below is made a minute before the applicant answers)."""
+    d = s.accept(lodge(w, at=ago(10)), w.receptionist, at=ago(9))
+    d = s.forward(d, w.receptionist, at=ago(8))
+    return s.claim(d, w.specialist, at=ago(7))
 
 
 def detail(d) -> str:
@@ -115,7 +123,7 @@ def test_another_applicants_dossier_is_not_found(client, w):
 def test_answering_a_supplement_request_resumes_the_clock(client, w):
     d = processing(w)
     d = s.request_supplement(d, w.specialist, items=["Bản sao giấy tờ tùy thân", "Sơ đồ vị trí"],
-                             reason="Thiếu giấy tờ")
+                             reason="Thiếu giấy tờ", at=ago(1))
     page = client.get(detail(d)).content.decode()
     assert "Chờ bổ sung hồ sơ" in page and "Thiếu giấy tờ" in page
     assert "Bản sao giấy tờ tùy thân" in page and "Sơ đồ vị trí" in page and 'name="item-1"' in page
@@ -137,7 +145,7 @@ def test_answering_a_supplement_request_resumes_the_clock(client, w):
     # all of it: the applicant's own command, the clock resumes
     response = client.post(detail(d), {"version": d.version, "item-0": SimpleUploadedFile("a.pdf", PDF),
                                        "item-1": [SimpleUploadedFile("b1.pdf", PDF), SimpleUploadedFile("b2.pdf", PDF)]})
-    assert response.status_code == 302
+    assert response.status_code == 302, response.content.decode().split('id="supplement-error">')[-1][:300]
     d.refresh_from_db()
     assert d.state == State.PROCESSING
     event = LedgerEvent.objects.filter(dossier=d).order_by("-seq").first()
@@ -150,7 +158,8 @@ def test_answering_a_supplement_request_resumes_the_clock(client, w):
 
 
 def test_answering_an_intake_supplement_sends_the_dossier_back_to_the_desk(client, w):
-    d = s.request_intake_supplement(lodge(w), w.receptionist, items=["Bản sao giấy tờ tùy thân"], reason="Thiếu")
+    d = s.request_intake_supplement(lodge(w, at=ago(2)), w.receptionist, items=["Bản sao giấy tờ tùy thân"],
+                                    reason="Thiếu", at=ago(1))
     response = client.post(detail(d), {"version": d.version, "item-0": SimpleUploadedFile("c.png", b"\x89PNG\r\n\x1a\n0")})
     assert response.status_code == 302
     d.refresh_from_db()

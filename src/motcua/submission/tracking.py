@@ -53,9 +53,15 @@ NEXT = {
 FORMS_FOR_APPLICANT = ("receipt", "supplement_request", "refusal", "apology", "stop_notice")
 
 
+RESTART_NEXT = ("Cơ quan giải quyết yêu cầu bổ sung hồ sơ: hãy tải lên các giấy tờ được yêu cầu bên dưới. Khi "
+                "nhận đủ hồ sơ bổ sung, thời hạn giải quyết được tính lại từ đầu (NĐ 61/2018 Điều 19 khoản 4).")
+
+
 def status_words(d: Dossier) -> dict:
-    return {"label": State(d.state).label, "national": NATIONAL_WORDS[d.national_status],
-            "next": NEXT.get(d.state, "")}
+    following = NEXT.get(d.state, "")
+    if d.state == State.AWAITING_SUPPLEMENT and d.supplement_rule == "restart":
+        following = RESTART_NEXT
+    return {"label": State(d.state).label, "national": NATIONAL_WORDS[d.national_status], "next": following}
 
 
 def my_dossier(applicant, key: str) -> Dossier:

@@ -18,7 +18,8 @@
     buttons.forEach(function (b) { b.disabled = true; });  // a double click is one request
     if (status) { status.hidden = false; bar.value = 0; bar.textContent = "0%"; }
     var xhr = new XMLHttpRequest();
-    xhr.open("POST", form.action || window.location.href);
+    // form.getAttribute, not form.action: the submit buttons are named "action" and shadow the property
+    xhr.open("POST", form.getAttribute("action") || window.location.href);
     xhr.upload.addEventListener("progress", function (e) {
       if (bar && e.lengthComputable && e.total) { bar.value = Math.round(100 * e.loaded / e.total); bar.textContent = bar.value + "%"; }
     });
