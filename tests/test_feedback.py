@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import threading
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -71,6 +73,10 @@ def test_a_rating_edited_behind_the_ledger_is_found(w):
     Evaluation.objects.filter(dossier=d).update(i7=0, satisfaction=5)
     assert fs.verify_evaluations() == [f"{d.code}: đánh giá khác với sổ cái ở trường: i7, satisfaction"]
     assert verify(Dossier.objects.filter(pk=d.pk)) == []  # the chain itself is intact
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exit_:  # and `motcua verify-ledger` names it
+        call_command("verify_ledger", stdout=out, stderr=io.StringIO())
+    assert exit_.value.code == 1 and f"SAI  {d.code}: đánh giá khác với sổ cái" in out.getvalue()
 
 
 def test_one_rating_per_dossier(w):

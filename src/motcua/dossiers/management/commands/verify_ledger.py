@@ -24,6 +24,10 @@ class Command(BaseCommand):
             self.stderr.write(f"Không tìm thấy hồ sơ: {', '.join(sorted(set(codes) - known))}")
             sys.exit(2)
         problems = verify(dossiers)
+        if dossiers is None:  # the whole check: also every rating against the event that recorded it
+            from motcua.feedback.services import verify_evaluations
+
+            problems += verify_evaluations()
         checked = (dossiers if dossiers is not None else Dossier.objects).count()
         for problem in problems:
             self.stdout.write(f"SAI  {problem}")
