@@ -284,3 +284,16 @@ def test_a_commune_procedure_asks_for_the_commune(client, w):
     assert response.status_code == 302
     d = Dossier.objects.get()
     assert d.resolving_unit == w.tree["commune_a"] and d.receiving_desk == desk
+
+
+def test_the_draft_belongs_to_the_account_and_resumes_on_another_device(client, w):
+    from django.test import Client
+
+    draft = start(client, w.variant)
+    form, _ = docs(w)
+    post(client, draft, files={f"doc-{form.pk}": pdf("tren-dien-thoai.pdf")}, delivery_address="Số 9 Hàng Bạc")
+    laptop = Client()
+    laptop.force_login(w.citizen)
+    page = laptop.get(reverse("submission:draft", kwargs={"uuid": draft.uuid})).content.decode()
+    assert "tren-dien-thoai.pdf" in page and 'value="Số 9 Hàng Bạc"' in page
+    assert start(laptop, w.variant).pk == draft.pk
