@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "motcua.payments",
     "motcua.submission",
     "motcua.feedback",
+    "motcua.reports",
     "motcua.web",
     "django_htmx",
 ]
