@@ -558,5 +558,17 @@ def test_admin_refuses_a_bad_topic_list(client, superuser):
 
 
 def test_messages_module_lists_every_applicant_topic():
+    # the dossiers' own topics, and those other apps register (feedback) when Django starts
     assert set(messages.TOPICS) == {"dossier.received", "dossier.supplement_requested", "dossier.apology",
-                                    "dossier.result_ready", "dossier.refused"}
+                                    "dossier.result_ready", "dossier.refused", "dossier.payment_recorded",
+                                    "feedback.received", "feedback.answered", "feedback.declined"}
+
+
+def test_a_recorded_payment_tells_the_applicant_what_is_left():
+    text = messages.render("dossier.payment_recorded", {"code": "H56-260105-0001", "procedure_name": "Cấp phép",
+                                                        "amount": 50000, "remaining": 25000, "applicant_name": "An"})
+    assert text.subject == "Đã nhận khoản nộp phí, lệ phí cho hồ sơ H56-260105-0001"
+    assert "Đã ghi nhận 50.000 đồng" in text.body and "Số còn phải nộp: 25.000 đồng." in text.body
+    assert text.sms.startswith("Đã nhận 50.000 đồng phí, lệ phí hồ sơ H56-260105-0001.")
+    with pytest.raises(ValueError, match="remaining"):
+        messages.render("dossier.payment_recorded", {"code": "X", "procedure_name": "P", "amount": 1})

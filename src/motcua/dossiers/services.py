@@ -1102,6 +1102,7 @@ def _record_payment(c: _Context, actor, amount: int, method: str, reference: str
                            .replace(",", "."), code="payment_amount")
     Payment.objects.create(dossier=d, amount=amount, method=method, reference=reference[:100], paid_at=c.at)
     d.fee_paid += amount
+    c.notify("dossier.payment_recorded", amount=amount, method=method, remaining=d.fee_total - d.fee_paid)
     if d.state == State.AWAITING_PAYMENT and d.fee_paid >= d.fee_total:
         d.state = State.PROCESSING
 

@@ -57,6 +57,6 @@ def _declined(p):
 
 def register() -> None:
     common = ("number", "subject", "unit_name", "status_url")
-    messages.TOPICS.setdefault("feedback.received", messages._Template((*common, "answer_due_at"), (), _received))
-    messages.TOPICS.setdefault("feedback.answered", messages._Template((*common, "answer"), (), _answered))
-    messages.TOPICS.setdefault("feedback.declined", messages._Template((*common, "answer"), (), _declined))
+    messages.register("feedback.received", _received, required=(*common, "answer_due_at"))
+    messages.register("feedback.answered", _answered, required=(*common, "answer"))
+    messages.register("feedback.declined", _declined, required=(*common, "answer"))

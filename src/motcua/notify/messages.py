@@ -136,6 +136,24 @@ def _result_ready(p):
     return subject, body, sms
 
 
+def _payment_recorded(p):
+    def money(n):
+        return f"{int(n):,}".replace(",", ".")
+
+    values = {"code": _code(p), "procedure": p["procedure_name"], "amount": money(p["amount"]),
+              "remaining": money(p["remaining"])}
+    subject = _("Đã nhận khoản nộp phí, lệ phí cho hồ sơ %(code)s") % values
+    body = [
+        _greeting(p), "",
+        _("Đã ghi nhận %(amount)s đồng phí, lệ phí cho hồ sơ %(code)s (thủ tục: %(procedure)s).") % values,
+        (_("Số còn phải nộp: %(remaining)s đồng.") if int(p["remaining"]) else _("Hồ sơ đã nộp đủ phí, lệ phí."))
+        % values,
+        *_footer(p),
+    ]
+    sms = _("Đã nhận %(amount)s đồng phí, lệ phí hồ sơ %(code)s.") % values + _sms_link(p)
+    return subject, body, sms
+
+
 def _refused(p):
     values = {"code": _code(p), "procedure": p["procedure_name"], "reason": p["reason"], "unit": _unit(p)}
     subject = _("Thông báo từ chối hồ sơ %(code)s") % values
@@ -155,9 +173,17 @@ TOPICS: dict[str, _Template] = {
     "dossier.apology": _Template(("code", "procedure_name", "reason", "new_due_at"), (), _apology),
     "dossier.result_ready": _Template(("code", "procedure_name", "unit_name"), (), _result_ready),
     "dossier.refused": _Template(("procedure_name", "reason"), (), _refused),
+    "dossier.payment_recorded": _Template(("procedure_name", "amount", "remaining"), (), _payment_recorded),
 }
 # Before reception a dossier has no code yet: these topics name it by code or, failing that, reference.
-_CODE_OR_REFERENCE = {"dossier.supplement_requested", "dossier.refused"}
+_CODE_OR_REFERENCE = {"dossier.supplement_requested", "dossier.refused", "dossier.payment_recorded"}
+
+
+def register(topic: str, build: Callable[[dict[str, Any]], tuple[str, list[str], str]], *,
+             required: tuple[str, ...] = (), present: tuple[str, ...] = ()) -> None:
+    """Another app's topic: ``build(payload)`` gives (subject, body lines, sms); ``required`` keys must be
+    present and non-empty, ``present`` keys present (None allowed). Registering a topic twice is a no-op."""
+    TOPICS.setdefault(topic, _Template(tuple(required), tuple(present), build))
 
 
 def has_template(topic: str) -> bool:
