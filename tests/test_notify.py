@@ -195,7 +195,7 @@ def test_every_applicant_topic_has_a_vietnamese_text(topic, payload, expected):
 
 def test_topics_without_a_template_are_webhooks_only():
     subscribe("http://a.example/hook")
-    rows = queue("dossier.submitted", {"reference": "R-7Q4K2M"}, email="a@example.vn", phone="0912345678")
+    rows = queue("dossier.assigned", {"reference": "R-7Q4K2M"}, email="a@example.vn", phone="0912345678")
     assert [row.channel for row in rows] == [Channel.WEBHOOK]
     assert queue("dossier.withdrawn", {"reference": "R-7Q4K2M"}, email="a@example.vn")[0].channel == Channel.WEBHOOK
 
@@ -356,7 +356,7 @@ def test_two_drains_never_resend_a_delivered_message(endpoint):
     server = endpoint()
     subscribe(server.url)
     queue()
-    queue("dossier.submitted", {"reference": "R-2"})
+    queue("dossier.assigned", {"reference": "R-2"})
     assert drain() == DrainResult(sent=2)
     assert drain() == DrainResult()
     assert drain(now=timezone.now() + dt.timedelta(days=1)) == DrainResult()
@@ -443,7 +443,7 @@ def test_concurrent_workers_deliver_each_message_once(endpoint):
     subscribe(server.url)
     with transaction.atomic():
         for n in range(40):
-            enqueue("dossier.submitted", {"reference": f"R-{n}"}, dossier_reference=f"R-{n}")
+            enqueue("dossier.assigned", {"reference": f"R-{n}"}, dossier_reference=f"R-{n}")
     results, errors = [], []
 
     def work():
@@ -488,7 +488,7 @@ from motcua.notify.services import enqueue
 WebhookSubscription.objects.create(name="Cổng", url={server.url!r}, topics="dossier.*")
 with transaction.atomic():
     for n in range(60):
-        enqueue("dossier.submitted", {{"reference": f"R-{{n}}"}}, dossier_reference=f"R-{{n}}")
+        enqueue("dossier.assigned", {{"reference": f"R-{{n}}"}}, dossier_reference=f"R-{{n}}")
 """
     subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=60)
     workers = [subprocess.Popen([sys.executable, "-m", "motcua.cli", "worker", "--once", "--limit", "4"], env=env,
@@ -528,7 +528,7 @@ def test_admin_lists_dead_letters_and_requeues_them(client, superuser, settings)
     settings.MOTCUA_OUTBOX_MAX_ATTEMPTS = 1
     subscribe(f"http://127.0.0.1:{free_port()}/hook")
     dead, = queue()
-    pending, = queue("dossier.submitted", {"reference": "R-2"}, dossier_reference="R-2")
+    pending, = queue("dossier.assigned", {"reference": "R-2"}, dossier_reference="R-2")
     drain(now=T0)
     OutboxMessage.objects.filter(pk=pending.pk).update(status=Status.PENDING)
     page = client.get("/admin/notify/deadletter/").content.decode()
@@ -559,9 +559,16 @@ def test_admin_refuses_a_bad_topic_list(client, superuser):
 
 def test_messages_module_lists_every_applicant_topic():
     # the dossiers' own topics, and those other apps register (feedback) when Django starts
-    assert set(messages.TOPICS) == {"dossier.received", "dossier.supplement_requested", "dossier.apology",
-                                    "dossier.result_ready", "dossier.refused", "dossier.payment_recorded",
+    assert set(messages.TOPICS) == {"dossier.submitted", "dossier.received", "dossier.supplement_requested",
+                                    "dossier.apology", "dossier.result_ready", "dossier.refused", "dossier.payment_recorded",
                                     "feedback.received", "feedback.answered", "feedback.declined"}
+
+
+def test_an_online_submission_is_acknowledged_before_it_has_a_code():
+    text = messages.render("dossier.submitted", {"code": "", "reference": "3f2a", "procedure_name": "Cấp phép",
+                                                 "lookup_url": "https://dvc.example/tra-cuu/?ref=3f2a"})
+    assert text.subject == "Đã nhận hồ sơ nộp trực tuyến: Cấp phép"
+    assert "https://dvc.example/tra-cuu/?ref=3f2a" in text.body and "chờ Bộ phận Một cửa tiếp nhận" in text.sms
 
 
 def test_a_recorded_payment_tells_the_applicant_what_is_left():

@@ -90,6 +90,20 @@ def _received(p):
     return subject, body, sms
 
 
+def _submitted(p):
+    values = {"procedure": p["procedure_name"], "unit": _unit(p), "reference": p["reference"]}
+    subject = _("Đã nhận hồ sơ nộp trực tuyến: %(procedure)s") % values
+    body = [
+        _greeting(p), "",
+        _("Hệ thống đã nhận hồ sơ Ông/Bà nộp trực tuyến (thủ tục: %(procedure)s).") % values,
+        _("Bộ phận Một cửa sẽ kiểm tra hồ sơ; khi hồ sơ được tiếp nhận, Ông/Bà nhận được mã hồ sơ và ngày hẹn "
+          "trả kết quả. Nếu hồ sơ cần bổ sung, Ông/Bà sẽ được báo một lần, đầy đủ những gì còn thiếu."),
+        *_footer(p),
+    ]
+    sms = _("Đã nhận hồ sơ nộp trực tuyến (%(procedure)s), chờ Bộ phận Một cửa tiếp nhận.") % values + _sms_link(p)
+    return subject, body, sms
+
+
 def _supplement(p):
     values = {"code": _code(p), "procedure": p["procedure_name"], "reason": p["reason"], "unit": _unit(p)}
     subject = _("Yêu cầu bổ sung hồ sơ %(code)s") % values
@@ -168,6 +182,7 @@ def _refused(p):
 
 
 TOPICS: dict[str, _Template] = {
+    "dossier.submitted": _Template(("reference", "procedure_name"), (), _submitted),
     "dossier.received": _Template(("code", "procedure_name"), ("due_at",), _received),
     "dossier.supplement_requested": _Template(("procedure_name", "reason", "missing"), (), _supplement),
     "dossier.apology": _Template(("code", "procedure_name", "reason", "new_due_at"), (), _apology),
