@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -107,6 +108,29 @@ def test_demo_then_serve_over_http(cli_env, tmp_path):
         assert "Danh mục thủ tục hành chính" in page
         units = opener.open(base + "/admin/org/orgunit/").read().decode()
         assert "Sở Tư pháp tỉnh Thanh Hóa" in units and "UBND xã Thọ Xuân" not in units
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@only_once
+def test_demo_prints_emails_and_starts_the_local_payment_gateway(cli_env):
+    port, gateway_port = free_port(), free_port()
+    env = {k: v for k, v in cli_env.items() if k not in ("EMAIL_BACKEND", "MOTCUA_VNPAY_HASH_SECRET")}
+    env.update(PORT=str(port), MOTCUA_VNPAY_URL=f"http://127.0.0.1:{gateway_port}/paymentv2/vpcpay.html")
+    server = subprocess.Popen([*MOTCUA, "demo"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = []
+        for line in server.stdout:  # the demo says what it started before it serves
+            lines.append(line)
+            if "đang phục vụ" in line:
+                break
+        text = "".join(lines)
+        assert "Thư điện tử (kể cả mã xác thực tài khoản) được in ra tại đây." in text
+        assert f"Cổng thanh toán thử nghiệm (giao thức VNPay) tại http://127.0.0.1:{gateway_port}/" in text
+        with pytest.raises(urllib.error.HTTPError) as refused:  # the gateway answers: an unsigned request is refused
+            urllib.request.urlopen(f"http://127.0.0.1:{gateway_port}/paymentv2/vpcpay.html?vnp_Amount=1", timeout=5)
+        assert refused.value.code == 400
     finally:
         server.terminate()
         server.wait(timeout=10)
