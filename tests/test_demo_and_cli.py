@@ -57,7 +57,9 @@ def cli_env(tmp_path):
 def test_every_command_has_help(cli_env):
     top = run(["--help"], cli_env)
     assert top.returncode == 0 and "load-demo" in top.stdout and "catalog" in top.stdout
-    for command in ["demo", "serve", "migrate", "load-demo", "createadmin", "catalog", "admin-units"]:
+    from motcua.cli import COMMANDS
+
+    for command in [c for c in COMMANDS if c != "deadline"]:  # deadline's own tests cover its help
         result = run([command, "--help"], cli_env)
         assert result.returncode == 0, (command, result.stderr)
         assert "usage:" in result.stdout
