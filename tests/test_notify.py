@@ -567,7 +567,7 @@ def test_messages_module_lists_every_applicant_topic():
 def test_an_online_submission_is_acknowledged_before_it_has_a_code():
     text = messages.render("dossier.submitted", {"code": "", "reference": "3f2a", "procedure_name": "Cấp phép",
                                                  "lookup_url": "https://dvc.example/tra-cuu/?ref=3f2a"})
-    assert text.subject == "Đã nhận hồ sơ nộp trực tuyến: Cấp phép"
+    assert text.subject == "Đã nhận hồ sơ Ông/Bà nộp trực tuyến" and "(thủ tục: Cấp phép)" in text.body
     assert "https://dvc.example/tra-cuu/?ref=3f2a" in text.body and "chờ Bộ phận Một cửa tiếp nhận" in text.sms
 
 

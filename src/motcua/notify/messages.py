@@ -92,7 +92,7 @@ def _received(p):
 
 def _submitted(p):
     values = {"procedure": p["procedure_name"], "unit": _unit(p), "reference": p["reference"]}
-    subject = _("Đã nhận hồ sơ nộp trực tuyến: %(procedure)s") % values
+    subject = _("Đã nhận hồ sơ Ông/Bà nộp trực tuyến")  # a procedure's name can be longer than a subject line
     body = [
         _greeting(p), "",
         _("Hệ thống đã nhận hồ sơ Ông/Bà nộp trực tuyến (thủ tục: %(procedure)s).") % values,
