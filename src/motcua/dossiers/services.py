@@ -198,11 +198,7 @@ def _is_applicant(actor, d: Dossier) -> bool:
 
 def _take(step: DossierStep, actor, *, race: bool = False) -> None:
     """The actor must hold the step: be its assignee, or claim it when nobody holds it."""
-    if step.assignee_id is not None and step.assignee_id != getattr(actor, "pk", None):
-        who = step.assignee.get_full_name() or step.assignee.username
-        error = Conflict if race else NotAllowed
-        raise error(f"Bước “{step.name}” đang do cán bộ {who} xử lý.")
-    _require(actor, step.unit, (step.role,), f"thực hiện bước “{step.name}”")
+    _check_take(step, actor, race=race)
     if step.assignee_id is None:
         step.assignee = actor
         step.save(update_fields=["assignee"])
@@ -697,6 +693,21 @@ def _check_no_open_transfer(d: Dossier) -> None:
         raise DossierError("Còn cơ quan phối hợp (liên thông) chưa hoàn thành nhiệm vụ.", code="open_tasks")
 
 
+def _forward_target(d: Dossier, step: DossierStep):
+    """(workflow, the step a forward from ``step`` opens); refused at the approval and issuing steps, and
+    before the return step (the result must be approved and issued first)."""
+    if step.role == Role.LEADER:
+        raise DossierError("Ở bước phê duyệt, hãy phê duyệt hoặc từ chối giải quyết.", code="use_approve")
+    if step.role == Role.CLERK:
+        raise DossierError("Ở bước văn thư, hãy ban hành kết quả.", code="use_issue")
+    workflow = _workflow(d)
+    following = _after(workflow, step.order)
+    if following is None or _is_return_step(following, workflow):
+        raise DossierError("Bước tiếp theo là trả kết quả: kết quả phải được phê duyệt và ban hành trước.",
+                           code="no_next_step")
+    return workflow, following
+
+
 def forward(dossier, actor, *, note: str = "", version: int | None = None, at: dt.datetime | None = None) -> Dossier:
     """Finish the current step and hand the dossier to the next step of the pinned workflow.
     From the reception step this is the transfer to the resolving agency."""
@@ -704,21 +715,23 @@ def forward(dossier, actor, *, note: str = "", version: int | None = None, at: d
         d = c.dossier
         _state(d, "forward")
         step = _current(d)
-        if step.role == Role.LEADER:
-            raise DossierError("Ở bước phê duyệt, hãy phê duyệt hoặc từ chối giải quyết.", code="use_approve")
-        if step.role == Role.CLERK:
-            raise DossierError("Ở bước văn thư, hãy ban hành kết quả.", code="use_issue")
-        workflow = _workflow(d)
-        following = _after(workflow, step.order)
-        if following is None or _is_return_step(following, workflow):
-            raise DossierError("Bước tiếp theo là trả kết quả: kết quả phải được phê duyệt và ban hành trước.",
-                               code="no_next_step")
+        workflow, following = _forward_target(d, step)
         _take(step, actor)
         _check_no_open_transfer(d)
         _finish(step, actor, c.at, StepOutcome.FORWARDED, note)
         _open_step(d, following, workflow, c.at)
         d.state = State.PROCESSING
     return d
+
+
+def _send_back_target(d: Dossier, step: DossierStep):
+    """(workflow, the step before ``step``); never back to the reception step."""
+    workflow = _workflow(d)
+    previous = next((s for s in reversed(workflow) if s.order < step.order), None)
+    if previous is None or previous.order == workflow[0].order:
+        raise DossierError("Không trả lại bộ phận tiếp nhận; nếu hồ sơ thiếu, hãy yêu cầu bổ sung.",
+                           code="no_previous_step")
+    return workflow, previous
 
 
 def send_back(dossier, actor, *, reason: str, version: int | None = None, at: dt.datetime | None = None) -> Dossier:
@@ -728,11 +741,7 @@ def send_back(dossier, actor, *, reason: str, version: int | None = None, at: dt
         _state(d, "send_back")
         c.reason = _reason(reason, "lý do trả lại")
         step = _current(d)
-        workflow = _workflow(d)
-        previous = next((s for s in reversed(workflow) if s.order < step.order), None)
-        if previous is None or previous.order == workflow[0].order:
-            raise DossierError("Không trả lại bộ phận tiếp nhận; nếu hồ sơ thiếu, hãy yêu cầu bổ sung.",
-                               code="no_previous_step")
+        workflow, previous = _send_back_target(d, step)
         _take(step, actor)
         _finish(step, actor, c.at, StepOutcome.SENT_BACK, c.reason)
         earlier = (DossierStep.objects.filter(dossier=d, order=previous.order, finished_by__isnull=False)
@@ -940,6 +949,20 @@ def complete_task(task: AgencyTask | int, actor, *, answer: str, version: int | 
 # --- supplements, apology, end ------------------------------------------------------------------------
 
 
+def _check_supplement_allowed(d: Dossier, at: dt.datetime) -> None:
+    """Once only, and within the supplement window counted in working days from receipt."""
+    if d.supplements.filter(stage=SupplementStage.PROCESSING).exists():
+        raise DossierError("Hồ sơ đã được yêu cầu bổ sung một lần; yêu cầu bổ sung phải một lần, đầy đủ.",
+                           code="second_supplement")
+    cal = calendar_of(d)
+    window = rules.SUPPLEMENT_WINDOW_DAYS * cal.hours_per_day
+    if cal.working_seconds(d.received_at, at) > window:
+        last = cal.due(d.received_at, Duration(rules.SUPPLEMENT_WINDOW_DAYS, "working_days"))
+        raise DossierError(f"Đã quá {rules.SUPPLEMENT_WINDOW_DAYS} ngày làm việc kể từ khi tiếp nhận (hạn "
+                           f"{timezone.localtime(last):%H:%M %d/%m/%Y}); không được yêu cầu bổ sung.",
+                           code="supplement_too_late")
+
+
 def request_supplement(dossier, actor, *, items, reason: str, version: int | None = None,
                        at: dt.datetime | None = None) -> Dossier:
     """After appraisal the dossier lacks something: Mẫu 02 through the desk, within 3 working days
@@ -951,16 +974,7 @@ def request_supplement(dossier, actor, *, items, reason: str, version: int | Non
         _take(step, actor)
         listed = _items(items)
         c.reason = _reason(reason, "lý do cần bổ sung")
-        if d.supplements.filter(stage=SupplementStage.PROCESSING).exists():
-            raise DossierError("Hồ sơ đã được yêu cầu bổ sung một lần; yêu cầu bổ sung phải một lần, đầy đủ.",
-                               code="second_supplement")
-        cal = calendar_of(d)
-        window = rules.SUPPLEMENT_WINDOW_DAYS * cal.hours_per_day
-        if cal.working_seconds(d.received_at, c.at) > window:
-            last = cal.due(d.received_at, Duration(rules.SUPPLEMENT_WINDOW_DAYS, "working_days"))
-            raise DossierError(f"Đã quá {rules.SUPPLEMENT_WINDOW_DAYS} ngày làm việc kể từ khi tiếp nhận (hạn "
-                               f"{timezone.localtime(last):%H:%M %d/%m/%Y}); không được yêu cầu bổ sung.",
-                               code="supplement_too_late")
+        _check_supplement_allowed(d, c.at)
         SupplementRequest.objects.create(
             dossier=d, stage=SupplementStage.PROCESSING, requested_at=c.at, requested_by=actor, items=listed,
             reason=c.reason, number=f"{_next_number(f'form02:{d.receiving_unit_id}:{c.at.year}')}/HDHS")
@@ -988,6 +1002,17 @@ def record_supplement(dossier, actor, *, documents: list[Upload] = (), version: 
     return d
 
 
+def _check_apology_allowed(d: Dossier, at: dt.datetime) -> None:
+    """Once only, and at the latest one working day before the due instant."""
+    if Extension.objects.filter(dossier=d).exists():
+        raise DossierError("Hồ sơ đã được xin lỗi và hẹn lại một lần; không được hẹn lại lần thứ hai.",
+                           code="second_apology")
+    last = apology_deadline(d)
+    if at > last:
+        raise DossierError(f"Đã quá thời hạn xin lỗi, hẹn lại: chậm nhất 01 ngày làm việc trước hạn trả kết quả "
+                           f"(trước {timezone.localtime(last):%H:%M %d/%m/%Y}).", code="apology_too_late")
+
+
 def apologise(dossier, actor, *, reason: str, extension: Duration, version: int | None = None,
               at: dt.datetime | None = None) -> Dossier:
     """Mẫu 04: the apology with a new appointment — once, and at the latest one working day before the due instant."""
@@ -996,13 +1021,7 @@ def apologise(dossier, actor, *, reason: str, extension: Duration, version: int 
         _state(d, "apologise")
         _require(actor, d.resolving_unit, (Role.LEADER,), "xin lỗi và hẹn lại ngày trả kết quả")
         c.reason = _reason(reason, "lý do chậm trả kết quả")
-        if Extension.objects.filter(dossier=d).exists():
-            raise DossierError("Hồ sơ đã được xin lỗi và hẹn lại một lần; không được hẹn lại lần thứ hai.",
-                               code="second_apology")
-        last = apology_deadline(d)
-        if c.at > last:
-            raise DossierError(f"Đã quá thời hạn xin lỗi, hẹn lại: chậm nhất 01 ngày làm việc trước hạn trả kết quả "
-                               f"(trước {timezone.localtime(last):%H:%M %d/%m/%Y}).", code="apology_too_late")
+        _check_apology_allowed(d, c.at)
         try:
             new_due = calendar_of(d).due(d.due_at, extension)
         except CalendarError as exc:
@@ -1133,26 +1152,14 @@ def _may_claim(d: Dossier, actor, at) -> None:
 
 def _may_forward(d: Dossier, actor, at) -> None:
     step = _current(d)
-    if step.role == Role.LEADER:
-        raise DossierError("Ở bước phê duyệt, hãy phê duyệt hoặc từ chối giải quyết.", code="use_approve")
-    if step.role == Role.CLERK:
-        raise DossierError("Ở bước văn thư, hãy ban hành kết quả.", code="use_issue")
-    workflow = _workflow(d)
-    following = _after(workflow, step.order)
-    if following is None or _is_return_step(following, workflow):
-        raise DossierError("Bước tiếp theo là trả kết quả: kết quả phải được phê duyệt và ban hành trước.",
-                           code="no_next_step")
+    _forward_target(d, step)
     _check_take(step, actor)
     _check_no_open_transfer(d)
 
 
 def _may_send_back(d: Dossier, actor, at) -> None:
     step = _current(d)
-    workflow = _workflow(d)
-    previous = next((s for s in reversed(workflow) if s.order < step.order), None)
-    if previous is None or previous.order == workflow[0].order:
-        raise DossierError("Không trả lại bộ phận tiếp nhận; nếu hồ sơ thiếu, hãy yêu cầu bổ sung.",
-                           code="no_previous_step")
+    _send_back_target(d, step)
     _check_take(step, actor)
 
 
@@ -1170,16 +1177,7 @@ def _may_issue(d: Dossier, actor, at) -> None:
 
 def _may_request_supplement(d: Dossier, actor, at) -> None:
     _check_take(_current(d), actor)
-    if d.supplements.filter(stage=SupplementStage.PROCESSING).exists():
-        raise DossierError("Hồ sơ đã được yêu cầu bổ sung một lần; yêu cầu bổ sung phải một lần, đầy đủ.",
-                           code="second_supplement")
-    cal = calendar_of(d)
-    window = rules.SUPPLEMENT_WINDOW_DAYS * cal.hours_per_day
-    if cal.working_seconds(d.received_at, at) > window:
-        last = cal.due(d.received_at, Duration(rules.SUPPLEMENT_WINDOW_DAYS, "working_days"))
-        raise DossierError(f"Đã quá {rules.SUPPLEMENT_WINDOW_DAYS} ngày làm việc kể từ khi tiếp nhận (hạn "
-                           f"{timezone.localtime(last):%H:%M %d/%m/%Y}); không được yêu cầu bổ sung.",
-                           code="supplement_too_late")
+    _check_supplement_allowed(d, at)
 
 
 def _may_request_payment(d: Dossier, actor, at) -> None:
@@ -1190,13 +1188,7 @@ def _may_request_payment(d: Dossier, actor, at) -> None:
 
 def _may_apologise(d: Dossier, actor, at) -> None:
     _require(actor, d.resolving_unit, (Role.LEADER,), "xin lỗi và hẹn lại ngày trả kết quả")
-    if Extension.objects.filter(dossier=d).exists():
-        raise DossierError("Hồ sơ đã được xin lỗi và hẹn lại một lần; không được hẹn lại lần thứ hai.",
-                           code="second_apology")
-    last = apology_deadline(d)
-    if at > last:
-        raise DossierError(f"Đã quá thời hạn xin lỗi, hẹn lại: chậm nhất 01 ngày làm việc trước hạn trả kết quả "
-                           f"(trước {timezone.localtime(last):%H:%M %d/%m/%Y}).", code="apology_too_late")
+    _check_apology_allowed(d, at)
 
 
 def _receptionist(unit_of, what: str):
