@@ -7,9 +7,7 @@ does); they are read on every use, so a changed setting takes effect at once.
 
 from __future__ import annotations
 
-import os
-
-from django.conf import settings
+from motcua.appconf import setting
 
 __all__ = ["get", "get_int", "get_list"]
 
@@ -41,10 +39,7 @@ DEFAULTS = {
 
 
 def get(name: str) -> str:
-    value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name, DEFAULTS[name])
-    return str(value).strip()
+    return setting(name, DEFAULTS)
 
 
 def get_int(name: str) -> int:

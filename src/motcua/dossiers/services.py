@@ -49,7 +49,8 @@ __all__ = [
     "refuse_intake", "claim", "assign", "forward", "send_back", "approve", "refuse", "issue_result",
     "return_result", "transfer", "consult", "complete_task", "request_supplement", "record_supplement",
     "apologise", "withdraw", "stop", "request_payment", "record_payment",
-    "calendar_of", "deadline_of", "apology_deadline", "get_dossier", "available_commands",
+    "calendar_of", "deadline_of", "apology_deadline", "get_dossier", "available_commands", "instant_of",
+    "check_applicant_kind",
 ]
 
 MAX_FEE = 10**12  # đồng; a formula fed absurd inputs must not overflow the amount columns
@@ -88,7 +89,8 @@ class _Context:
         self.notifications.append((topic, extra))
 
 
-def _moment(at: dt.datetime | None) -> dt.datetime:
+def instant_of(at: dt.datetime | None) -> dt.datetime:
+    """A command's instant: now, or ``at`` when it carries a time zone."""
     if at is None:
         return timezone.now()
     if timezone.is_naive(at):
@@ -121,7 +123,7 @@ def _command(dossier: Dossier | int | str, actor, event: str, *, version: int | 
             d = Dossier.objects.select_for_update().get(pk=pk)
             if version is not None and version != d.version:
                 raise Conflict("Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại trang và thao tác lại.")
-            moment = _moment(at)
+            moment = instant_of(at)
             last = d.events.order_by("-seq").values_list("at", flat=True).first()
             if last is not None and moment < last:
                 raise DossierError("Thời điểm thao tác không được trước sự kiện gần nhất của hồ sơ.",
@@ -372,7 +374,8 @@ def _check_variant(variant: ProcedureVariant, on: dt.date) -> None:
                            f"{on:%d/%m/%Y}.", code="procedure_not_in_force")
 
 
-def _check_applicant(variant: ProcedureVariant, applicant: Applicant) -> None:
+def check_applicant_kind(variant: ProcedureVariant, applicant: Applicant) -> None:
+    """Citizens and organisations lodge only what the procedure is open to."""
     version = variant.version
     if applicant.kind == "citizen" and not version.for_citizens:
         raise DossierError("Thủ tục này chỉ dành cho tổ chức, doanh nghiệp.", code="applicant_kind")
@@ -484,7 +487,7 @@ def submit_online(applicant: Applicant, variant: ProcedureVariant, *, actor=None
                   at: dt.datetime | None = None, reference: uuid.UUID | None = None) -> Dossier:
     """An applicant lodges a dossier online (status 1, waiting for the desk). The same
     ``idempotency_key`` from the same applicant returns the first dossier instead of a second one."""
-    at = _moment(at)
+    at = instant_of(at)
     if actor is not None and not Applicant.objects.filter(user_id=actor.pk, pk=applicant.pk).exists():
         raise NotAllowed("Chỉ chủ tài khoản được nộp hồ sơ cho chính mình.")
     if idempotency_key is not None:
@@ -499,7 +502,7 @@ def submit_online(applicant: Applicant, variant: ProcedureVariant, *, actor=None
         raise DossierError("Thủ tục này không tiếp nhận hồ sơ trực tuyến.", code="channel")
     if not documents or not all(u.content is not None for u in documents):
         raise DossierError("Hồ sơ trực tuyến phải đính kèm tệp cho mỗi giấy tờ.", code="documents")
-    _check_applicant(variant, applicant)
+    check_applicant_kind(variant, applicant)
     resolving = _resolving(variant, resolving_unit)
     desk = _online_desk(resolving)
     try:
@@ -523,14 +526,14 @@ def register_at_desk(actor, desk: Desk, applicant: Applicant, variant: Procedure
                      reference: uuid.UUID | None = None) -> Dossier:
     """A dossier brought to the desk (in person, or by post: the handover record's time) enters the
     system; the receptionist then accepts it, asks for a supplement or refuses it."""
-    at = _moment(at)
+    at = instant_of(at)
     if channel not in (Channel.IN_PERSON, Channel.POSTAL):
         raise DossierError("Tại bộ phận một cửa chỉ nhận hồ sơ trực tiếp hoặc qua bưu chính.", code="channel")
     _require(actor, desk.host_unit, (Role.RECEPTIONIST,), "tiếp nhận hồ sơ tại bộ phận này")
     _check_variant(variant, _local_date(at))
     if channel == Channel.POSTAL and not variant.version.postal_intake:
         raise DossierError("Thủ tục này không nhận hồ sơ qua bưu chính công ích.", code="channel")
-    _check_applicant(variant, applicant)
+    check_applicant_kind(variant, applicant)
     resolving = _resolving(variant, resolving_unit)
     _desk_for(desk, resolving, variant.version.boundary_independent)
     return _create(actor=actor, event="registered", channel=channel, variant=variant, applicant=applicant, desk=desk,
@@ -1253,7 +1256,7 @@ def available_commands(dossier, actor, at: dt.datetime | None = None) -> dict[st
     d = Dossier.objects.select_related(
         "current_step__unit", "current_step__assignee", "receiving_unit", "resolving_unit", "returning_unit",
     ).get(pk=get_dossier(dossier).pk)  # as stored now, whatever the caller holds
-    at = _moment(at)
+    at = instant_of(at)
     result: dict[str, DossierError | None] = {}
 
     def run(name: str, command: str, check) -> None:

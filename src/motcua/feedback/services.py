@@ -36,6 +36,7 @@ from motcua.dossiers.errors import Conflict, DossierError, NotAllowed, NotFound
 from motcua.dossiers.ledger import COLLECTIONS, append
 from motcua.dossiers.models import Dossier, LedgerEvent, State
 from motcua.dossiers.rules import CODE_PATTERN
+from motcua.dossiers.services import instant_of
 from motcua.feedback import deadlines, scoring
 from motcua.feedback.models import (
     INDICATOR_FIELDS, Evaluation, EvaluationChannel, Feedback, FeedbackKind, FeedbackState,
@@ -69,14 +70,6 @@ class Invalid(DossierError):
         field, message = next(iter(errors.items()))
         super().__init__(message, code="invalid", field=field)
         self.errors = errors
-
-
-def _moment(at: dt.datetime | None) -> dt.datetime:
-    if at is None:
-        return timezone.now()
-    if timezone.is_naive(at):
-        raise DossierError("Thời điểm phải có múi giờ.", code="naive_datetime")
-    return at
 
 
 def is_own_dossier(actor, d: Dossier) -> bool:
@@ -144,7 +137,7 @@ def rate(code: str, actor, *, answers: Mapping[int, int | None], satisfaction: i
     """The applicant rates the handling of their dossier ``code`` (TT 01/2018 Điều 13): once."""
     if channel not in EvaluationChannel.values:
         raise DossierError("Kênh đánh giá không hợp lệ.", code="channel")
-    moment = _moment(at)
+    moment = instant_of(at)
     try:
         with transaction.atomic():
             d = Dossier.objects.select_for_update().get(pk=_dossier(code).pk)
@@ -295,7 +288,7 @@ def submit_feedback(*, actor=None, applicant: Applicant | None = None, kind: str
             errors["email"] = "Nhập thư điện tử hoặc số điện thoại để nhận trả lời."
     if errors:
         raise Invalid(errors)
-    moment = _moment(at)
+    moment = instant_of(at)
     unit = route(dossier=dossier, procedure=procedure)
     due = _dues(unit, moment)
     with transaction.atomic():
@@ -332,7 +325,7 @@ def _close(pk: int, actor, state: str, text: str, at, *, kind: str | None = None
         errors["kind"] = "Phân loại phản ánh không hợp lệ."
     if errors:
         raise Invalid(errors)
-    moment = _moment(at)
+    moment = instant_of(at)
     with transaction.atomic():
         f = _locked_for_handling(pk, actor)
         if moment < f.clock_start:
@@ -363,7 +356,7 @@ def transfer_feedback(pk: int, actor, *, unit: OrgUnit | int | None, at: dt.date
     target = unit if isinstance(unit, OrgUnit) else OrgUnit.objects.filter(pk=unit).first() if unit else None
     if target is None:
         raise Invalid({"unit": "Chọn đơn vị nhận phản ánh."})
-    moment = _moment(at)
+    moment = instant_of(at)
     with transaction.atomic():
         f = _locked_for_handling(pk, actor)
         if target.pk == f.unit_id:

@@ -7,9 +7,7 @@ read on every use, never cached, so a changed setting takes effect at once.
 
 from __future__ import annotations
 
-import os
-
-from django.conf import settings
+from motcua.appconf import setting
 
 __all__ = ["get", "provider_name", "provider_options", "expire_minutes"]
 
@@ -28,10 +26,7 @@ DEFAULTS = {
 
 
 def get(name: str) -> str:
-    value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name, DEFAULTS[name])
-    return str(value).strip()
+    return setting(name, DEFAULTS)
 
 
 def provider_name() -> str:

@@ -95,17 +95,9 @@ def online_variant(pk, on: dt.date | None = None) -> ProcedureVariant:
     return variant
 
 
-def _check_applicant(variant: ProcedureVariant, applicant: Applicant) -> None:
-    version = variant.version
-    if applicant.kind == "citizen" and not version.for_citizens:
-        raise DossierError("Thủ tục này chỉ dành cho tổ chức, doanh nghiệp.", code="applicant_kind")
-    if applicant.kind == "organisation" and not version.for_organisations:
-        raise DossierError("Thủ tục này chỉ dành cho công dân.", code="applicant_kind")
-
-
 def start(applicant: Applicant, variant: ProcedureVariant) -> Draft:
     """The applicant's open draft for this variant, made now if there is none (contact prefilled)."""
-    _check_applicant(variant, applicant)
+    services.check_applicant_kind(variant, applicant)
     existing = Draft.objects.filter(applicant=applicant, variant=variant, submitted_at__isnull=True).first()
     if existing is not None:
         return existing

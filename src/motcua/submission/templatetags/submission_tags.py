@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import template
 from django.utils import timezone
 
+from motcua.workspace.templatetags.workspace_tags import filesize
+
 register = template.Library()
 
 
@@ -21,12 +23,7 @@ def when(moment) -> str:
     return f"{timezone.localtime(moment):%H:%M ngày %d/%m/%Y}" if moment else ""
 
 
-@register.filter
-def size(count) -> str:
-    count = int(count or 0)
-    if count >= 1024 * 1024:
-        return f"{count / 1048576:.1f} MB".replace(".", ",")
-    return f"{max(1, round(count / 1024))} KB"
+register.filter("size", filesize)  # the staff pages' file sizes, “1,5 MB” / “12 KB”
 
 
 @register.filter
