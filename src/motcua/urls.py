@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/login/", workspace_views.admin_login),  # one staff login page, with its lockout
     path("admin/", admin.site.urls),
     path("can-bo/", include("motcua.workspace.urls")),
+    path("bao-cao/", include("motcua.reports.urls")),  # statistics (issue 7)
     path("api/v1/", api.urls),
     # The public portal (issue 6): each part an app of its own.
     path("tai-khoan/", include("motcua.applicants.urls")),
