@@ -16,7 +16,7 @@ install: $(VENV)/.installed
 demo: install
 	PORT=$(PORT) $(VENV)/bin/motcua demo
 
-## make test: the whole suite on SQLite, then on PostgreSQL (TEST_DATABASE_URL, or a throwaway cluster)
+## make test: the whole suite on SQLite and on PostgreSQL side by side (TEST_DATABASE_URL, or a throwaway cluster)
 test: install
 	$(VENV)/bin/python tools/run_tests.py
 

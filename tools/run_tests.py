@@ -1,9 +1,13 @@
-"""Run the whole suite on SQLite, then again on PostgreSQL.
+"""Run the whole suite on SQLite and on PostgreSQL, both at once (MOTCUA_TEST_SERIAL=1: one after the other).
 
 PostgreSQL: the server named by TEST_DATABASE_URL when given; otherwise a throwaway cluster that
 this script creates with initdb in a temporary directory, starts on a free loopback port, and
 removes afterwards. Without PostgreSQL server binaries the second run is skipped with a notice.
 Extra arguments go to pytest (e.g. ``python tools/run_tests.py -k catalog -x``).
+
+The two runs share nothing (each has its own database, media and pytest temporary directory), and a
+run is mostly one Python process, so on a 2-core machine running them side by side takes about as
+long as the longer one. Their output is interleaved line by line, each line tagged with its database.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,23 +31,57 @@ TOTALS = {"passed": 0, "failed": 0, "skipped": 0, "error": 0}
 _COUNT = re.compile(r"(\d+) (passed|failed|skipped|errors?)\b")
 
 
-def pytest(database_url: str, label: str, args: list[str]) -> int:
-    """Run pytest, echoing its output live and adding its closing counts to TOTALS."""
-    print(f"\n=== MotCua tests on {label} ===", flush=True)
+def start(database_url: str, label: str, args: list[str]) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=database_url, MOTCUA_TEST_DB=label)
-    process = subprocess.Popen([sys.executable, "-m", "pytest", *args], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+    basetemp = Path(tempfile.gettempdir()) / f"motcua-pytest-{label.lower()}"
+    return subprocess.Popen([sys.executable, "-m", "pytest", f"--basetemp={basetemp}", *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+
+
+_PRINT = threading.Lock()
+
+
+def follow(process: subprocess.Popen, label: str, tag: bool) -> int:
+    """Echo a run's output live (tagged when runs overlap), adding its closing counts to TOTALS."""
     last = ""
     for line in process.stdout:
-        print(line, end="", flush=True)
+        with _PRINT:
+            print(f"[{label}] {line}" if tag else line, end="", flush=True)
         if _COUNT.search(line):
             last = line
     status = process.wait()
-    for number, kind in _COUNT.findall(last):
-        TOTALS["error" if kind.startswith("error") else kind] += int(number)
-    if status != 0 and not _COUNT.search(last):
-        TOTALS["error"] += 1  # pytest could not even start: count it as a failure
+    with _PRINT:
+        for number, kind in _COUNT.findall(last):
+            TOTALS["error" if kind.startswith("error") else kind] += int(number)
+        if status != 0 and not _COUNT.search(last):
+            TOTALS["error"] += 1  # pytest could not even start: count it as a failure
     return status
+
+
+def run_all(runs: list[tuple[str, str]], args: list[str]) -> dict[str, int]:
+    """Each (label, url) run; side by side unless MOTCUA_TEST_SERIAL is set. Their exit statuses."""
+    statuses: dict[str, int] = {}
+    if os.environ.get("MOTCUA_TEST_SERIAL") or len(runs) == 1:
+        for label, url in runs:
+            print(f"\n=== MotCua tests on {label} ===", flush=True)
+            statuses[label] = follow(start(url, label, args), label, tag=False)
+        return statuses
+    print("\n=== MotCua tests on " + " and ".join(label for label, _ in runs) + ", side by side ===", flush=True)
+    threads = []
+    for label, url in runs:
+        process = start(url, label, args)
+        thread = threading.Thread(target=lambda p=process, l=label: statuses.__setitem__(l, follow(p, l, tag=True)))
+        thread.start()
+        threads.append(thread)
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
+def summary(statuses: dict[str, int]) -> int:
+    print("\n" + "; ".join(f"{label}: {'passed' if status == 0 else 'FAILED'}" for label, status in statuses.items()))
+    print(f"{TOTALS['passed']} passed, {TOTALS['failed'] + TOTALS['error']} failed, {TOTALS['skipped']} skipped")
+    return max(statuses.values())
 
 
 def pg_bindir() -> Path | None:
@@ -83,21 +122,16 @@ def throwaway_cluster(bindir: Path):
 
 
 def main(args: list[str]) -> int:
-    sqlite_status = pytest("sqlite:///" + str(Path(tempfile.gettempdir()) / "motcua-test.sqlite3"), "SQLite", args)
+    sqlite = ("SQLite", "sqlite:///" + str(Path(tempfile.gettempdir()) / "motcua-test.sqlite3"))
     given = os.environ.get("TEST_DATABASE_URL")
     if given:
-        pg_status = pytest(given, "PostgreSQL", args)
-    else:
-        bindir = pg_bindir()
-        if bindir is None:
-            print("\nPostgreSQL server binaries not found (apt-get install postgresql): PostgreSQL run skipped.")
-            print(f"{TOTALS['passed']} passed, {TOTALS['failed'] + TOTALS['error']} failed, {TOTALS['skipped']} skipped")
-            return sqlite_status
-        with throwaway_cluster(bindir) as url:
-            pg_status = pytest(url, "PostgreSQL", args)
-    print(f"\nSQLite: {'passed' if sqlite_status == 0 else 'FAILED'}; PostgreSQL: {'passed' if pg_status == 0 else 'FAILED'}")
-    print(f"{TOTALS['passed']} passed, {TOTALS['failed'] + TOTALS['error']} failed, {TOTALS['skipped']} skipped")
-    return sqlite_status or pg_status
+        return summary(run_all([sqlite, ("PostgreSQL", given)], args))
+    bindir = pg_bindir()
+    if bindir is None:
+        print("\nPostgreSQL server binaries not found (apt-get install postgresql): PostgreSQL run skipped.")
+        return summary(run_all([sqlite], args))
+    with throwaway_cluster(bindir) as url:
+        return summary(run_all([sqlite, ("PostgreSQL", url)], args))
 
 
 if __name__ == "__main__":
