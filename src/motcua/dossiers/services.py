@@ -1259,21 +1259,21 @@ def available_commands(dossier, actor, at: dt.datetime | None = None) -> dict[st
     at = instant_of(at)
     result: dict[str, DossierError | None] = {}
 
-    def run(name: str, command: str, check) -> None:
+    def run(name: str, command: str, rule) -> None:
         try:
             if command == "record_payment":  # the payment command asks who before the state
-                check()
+                rule()
                 _state(d, command)
             else:
                 _state(d, command)
-                check()
+                rule()
         except DossierError as exc:
             result[name] = exc
         else:
             result[name] = None
 
-    for name, check in _AVAILABILITY:
-        run(name, name, lambda check=check: check(d, actor, at))
+    for name, rule in _AVAILABILITY:
+        run(name, name, lambda rule=rule: rule(d, actor, at))
 
     def may_record_payment() -> None:
         _require(actor, d.receiving_unit, (Role.RECEPTIONIST,), "thu phí, lệ phí")
