@@ -22,6 +22,7 @@ COMMANDS = {
     "generate": "generate --dossiers N --months M [--seed S] — fill realistic dossier history (demo data)",
     "verify-ledger": "verify-ledger [CODE ...] — check every dossier's hash chain; exit 1 naming tampered dossiers",
     "report": "report --from D --to D [--unit CODE] [--by sector|unit|procedure] --format json|csv — Biểu 06",
+    "scores": "scores --year Y [--quarter Q] [--unit CODE] [--staff] [--format json|csv] — evaluation scores (TT 01/2018)",
     "fake-gateway": "fake-gateway [--port N] [--ipn-url URL] — a local payment gateway speaking VNPay's protocol",
     "deadline": 'deadline --from "2025-01-24 10:00" --days 3 [--explain] [--json] — a due instant (no database)',
 }
