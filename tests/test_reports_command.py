@@ -79,7 +79,7 @@ def test_csv_to_a_file_with_a_unit_scope_and_instant_policy(history, tmp_path):
     (["--from", "2026-02-30", "--to", "2026-03-31"], "--from “2026-02-30” không phải ngày hợp lệ"),
     (["--from", "2026-03-01", "--to", "2026-01-31"], "trước ngày bắt đầu"),
     (["--from", "2026-01-01", "--to", "2026-03-31", "--by", "month"], "Cách nhóm --by “month” không hợp lệ"),
-    (["--from", "2026-01-01", "--to", "2026-03-31", "--format", "xlsx"], "Định dạng --format “xlsx” không hợp lệ"),
+    (["--from", "2026-01-01", "--to", "2026-03-31", "--format", "docx"], "Định dạng --format “docx” không hợp lệ"),
     (["--from", "2026-01-01", "--to", "2026-03-31", "--granularity", "week"], "date hoặc instant"),
     (["--from", "2026-01-01", "--to", "2026-03-31", "--due", "latest"], "original hoặc extended"),
     (["--from", "2026-01-01", "--to", "2026-03-31", "--unit", "KHONG-CO"], "Không tìm thấy cơ quan"),

@@ -1,4 +1,5 @@
-"""``motcua report``: Biểu 06 for a period and scope, as JSON or CSV, to standard output or a file.
+"""``motcua report``: Biểu 06 (or 07b, ``--form 07b``) for a period and scope, as JSON, CSV, Excel or PDF,
+to standard output or a file.
 
 Bad input is refused with a Vietnamese message and exit status 2 (argparse's own English messages
 are avoided by validating here); a report whose identities do not hold is an error (exit 1).
@@ -16,9 +17,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from motcua.reports import queries
+from motcua.reports import exports, queries
 from motcua.reports.bieu06 import Period, Policy, ReportError, check
-from motcua.reports.render import FORMATS, render
 
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -42,9 +42,11 @@ def _one_of(value: str, allowed, what: str) -> str:
 
 class Command(BaseCommand):
     help = ("Báo cáo Biểu 06 (TT 01/2020/TT-VPCP): tình hình, kết quả giải quyết TTHC trong một kỳ, "
-            "theo lĩnh vực, đơn vị hoặc thủ tục, dạng JSON hoặc CSV.")
+            "theo lĩnh vực, đơn vị hoặc thủ tục; hoặc Biểu 07b (tổng hợp số lượng TTHC); dạng JSON, CSV, Excel hoặc PDF.")
 
     def add_arguments(self, parser):
+        parser.add_argument("--form", default="06", metavar="06|07b",
+                            help="biểu: 06 (tình hình giải quyết hồ sơ, mặc định) hoặc 07b (tổng hợp số lượng TTHC)")
         parser.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="ngày đầu kỳ (tính cả ngày này)")
         parser.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="ngày cuối kỳ (tính cả ngày này)")
         parser.add_argument("--unit", metavar="CODE",
@@ -52,8 +54,11 @@ class Command(BaseCommand):
         parser.add_argument("--sector", metavar="CODE", help="chỉ một lĩnh vực (mã lĩnh vực)")
         parser.add_argument("--procedure", metavar="CODE", help="chỉ một thủ tục (mã TTHC)")
         parser.add_argument("--level", metavar="LEVEL", help="chỉ thủ tục một cấp: ministry, province, commune")
-        parser.add_argument("--by", default="sector", metavar="sector|unit|procedure", help="nhóm các dòng theo")
-        parser.add_argument("--format", dest="fmt", default="json", metavar="json|csv", help="định dạng (mặc định json)")
+        parser.add_argument("--by", metavar="sector|unit|procedure|level",
+                            help="nhóm các dòng theo (Biểu 06: sector, unit, procedure, mặc định sector; "
+                                 "Biểu 07b: level, sector, mặc định level)")
+        parser.add_argument("--format", dest="fmt", default="json", metavar="json|csv|xlsx|pdf",
+                            help="định dạng (mặc định json); xlsx, pdf: tệp nhị phân")
         parser.add_argument("--output", metavar="FILE", help="ghi vào tệp thay vì đầu ra chuẩn")
         parser.add_argument("--granularity", metavar="date|instant",
                             help="so sánh với hạn theo ngày hay theo thời điểm (mặc định MOTCUA_ON_TIME_GRANULARITY)")
@@ -63,8 +68,9 @@ class Command(BaseCommand):
     def handle(self, *args, **o):
         try:
             period = Period(_date(o["start"], "--from"), _date(o["end"], "--to"))
-            by = _one_of(o["by"], queries.GROUPINGS, "Cách nhóm --by")
-            fmt = _one_of(o["fmt"], FORMATS, "Định dạng --format")
+            form = _one_of(o["form"], exports.FORMS, "Biểu --form")
+            by = _one_of(o["by"] or exports.DEFAULT_BY[form], exports.GROUPINGS[form], "Cách nhóm --by")
+            fmt = _one_of(o["fmt"], exports.FORMATS, "Định dạng --format")
             policy = Policy(o["granularity"] or settings.MOTCUA_ON_TIME_GRANULARITY, o["due"])
             scope = queries.resolve_scope(unit=o["unit"], sector=o["sector"], procedure=o["procedure"],
                                           level=o["level"])
@@ -74,30 +80,51 @@ class Command(BaseCommand):
         except ReportError as exc:
             self.stderr.write(str(exc))
             sys.exit(2)
+        if form == "07b":
+            done = exports.bieu07b(period, scope, by, fmt)
+            if done.problems:
+                self.stderr.write("Báo cáo không cân đối: " + "; ".join(done.problems))
+                sys.exit(1)
+            return self._emit(done.content, output, fmt, done.rows)
         report = queries.bieu06(period, policy, scope, by)
         problems = check(report)
         if problems:  # never expected: the arithmetic guarantees them; refuse to publish wrong numbers
             self.stderr.write("Báo cáo không cân đối: " + "; ".join(problems))
             sys.exit(1)
-        text = render(report, fmt, scope.describe(), by)
+        self._emit(exports.render_06(report, fmt, scope, by), output, fmt, len(report.rows))
+
+    def _emit(self, content: str | bytes, output: Path | None, fmt: str, rows: int) -> None:
         if output is None:
-            self.stdout.write(text, ending="")
+            if isinstance(content, bytes):  # xlsx, pdf: the raw bytes, for a redirect or a pipe
+                self.stdout.flush()
+                stream = getattr(self.stdout._out, "buffer", None)
+                if stream is None:
+                    self.stderr.write("Đầu ra chuẩn không nhận dữ liệu nhị phân; dùng --output.")
+                    sys.exit(2)
+                stream.write(content)
+                stream.flush()
+            else:
+                self.stdout.write(content, ending="")
             return
         try:
-            _write_atomically(output, text, bom=fmt == "csv")
+            _write_atomically(output, content, bom=fmt == "csv")
         except OSError as exc:
             self.stderr.write(f"Không ghi được tệp {output}: {exc.strerror or exc}.")
             sys.exit(2)
-        self.stderr.write(f"Đã ghi {output} ({len(report.rows)} dòng).")
+        self.stderr.write(f"Đã ghi {output} ({rows} dòng).")
 
 
-def _write_atomically(path: Path, text: str, *, bom: bool) -> None:
+def _write_atomically(path: Path, text: str | bytes, *, bom: bool) -> None:
     """A whole file or none: written beside the target, then renamed over it. CSV files carry a
     UTF-8 byte-order mark so that Excel reads the Vietnamese headings right."""
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as f:
-            f.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(fd, "wb") as f:
+                f.write(text)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as f:
+                f.write(text)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
