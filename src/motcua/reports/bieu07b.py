@@ -12,9 +12,10 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 
 __all__ = ["ProcedureFacts", "Counts07b", "Row07b", "Report07b", "COLUMNS_07B", "classify", "build", "check",
-           "is_interagency", "is_served_by_desk"]
+           "is_interagency", "is_served_by_desk", "own_agencies"]
 
 FULL, PARTIAL = "full", "partial"     # catalog.models.OnlineMode values
+COMMUNE = "commune"                  # catalog.models.Level.COMMUNE
 
 # Column number → (key, Vietnamese heading); columns 1–2 are STT and the row's name.
 COLUMNS_07B = {
@@ -28,25 +29,25 @@ COLUMNS_07B = {
 }
 
 
-def is_interagency(competent_path: str | None, step_paths: Iterable[str], commune_paths: Iterable[str]) -> bool:
-    """A procedure is handled "liên thông" when a step of its internal workflow is done by an agency
-    other than the competent one: a step unit outside the competent unit's subtree, or — for a
-    commune-level procedure that every commune resolves (no competent unit) — outside every
-    commune. Steps without a unit are the competent agency's own."""
-    steps = list(step_paths)
+def own_agencies(competent_path: str | None, level: str, commune_paths: Iterable[str]) -> tuple[str, ...]:
+    """The tree paths of the agencies that resolve a procedure themselves: its competent unit, or —
+    for a commune-level procedure without one (every commune resolves it) — the scope's communes."""
     if competent_path:
-        return any(not p.startswith(competent_path) for p in steps)
-    communes = tuple(commune_paths)
-    return any(not p.startswith(communes) for p in steps) if communes else bool(steps)
+        return (competent_path,)
+    return tuple(commune_paths) if level == COMMUNE else ()
 
 
-def is_served_by_desk(competent_path: str | None, desk_paths: Iterable[str], commune_desk_paths: Iterable[str]) -> bool:
-    """Received at a one-stop desk (Bộ phận Một cửa / TTPVHCC): an active desk serves the competent
-    unit or a unit above it (as ``catalog.search.receiving_desks``); a commune-level procedure
-    without a competent unit when a desk serves a commune of the scope."""
-    if competent_path:
-        return any(competent_path.startswith(p) for p in desk_paths)
-    return any(True for _ in commune_desk_paths)
+def is_interagency(own: tuple[str, ...], step_paths: Iterable[str]) -> bool:
+    """Handled "liên thông": a step of the internal workflow is done by another agency — a step
+    unit outside every own agency's subtree. Steps without a unit are the competent agency's own."""
+    return any(not p.startswith(own) for p in step_paths)
+
+
+def is_served_by_desk(own: tuple[str, ...], desk_paths: Iterable[str]) -> bool:
+    """Received at a one-stop desk (Bộ phận Một cửa / TTPVHCC): an active desk serves an own agency
+    or a unit above it (the rule of ``catalog.search.receiving_desks``)."""
+    desks = tuple(desk_paths)
+    return bool(desks) and any(o.startswith(desks) for o in own)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,9 @@ from django.db.models import Count, Q
 from motcua.catalog.models import Level, WorkflowStep
 from motcua.catalog.search import versions_in_force
 from motcua.org.models import Desk, OrgUnit, UnitKind
-from motcua.reports.bieu07b import ProcedureFacts, Report07b, build, is_interagency, is_served_by_desk
+from motcua.reports.bieu07b import (
+    ProcedureFacts, Report07b, build, is_interagency, is_served_by_desk, own_agencies,
+)
 from motcua.reports.bieu06 import ReportError
 from motcua.reports.queries import Scope
 
@@ -73,19 +75,17 @@ def facts(on: dt.date, scope: Scope, by: str) -> list[ProcedureFacts]:
                              .values_list("variant__version_id", "unit__path").distinct()):
         step_paths[version_id].add(path)
     desks = list(Desk.objects.filter(is_active=True, serves__isnull=False).values_list("serves__path", flat=True))
-    commune_desks = [p for p in desks if p.startswith(tuple(commune_paths))] if commune_paths else []
-    all_communes = list(OrgUnit.objects.filter(kind=UnitKind.COMMUNE).values_list("path", flat=True))
     out = []
     for v in latest.values():
         version_id, _, level, competent, online_mode, variants, with_steps = v[:7]
-        group = (level, str(Level(level).label)) if by == "level" else (v[7], v[8])
+        own = own_agencies(competent, level, commune_paths)
         out.append(ProcedureFacts(
             level=level,
-            at_desk=is_served_by_desk(competent, desks, commune_desks),
-            interagency=is_interagency(competent, step_paths[version_id], all_communes),
+            at_desk=is_served_by_desk(own, desks),
+            interagency=is_interagency(own, step_paths[version_id]),
             with_workflow=variants > 0 and with_steps == variants,
             online_mode=online_mode,
-            group=group,
+            group=(level, str(Level(level).label)) if by == "level" else (v[7], v[8]),
         ))
     return out
 
