@@ -23,6 +23,7 @@ COMMANDS = {
     "verify-ledger": "verify-ledger [CODE ...] — check every dossier's hash chain; exit 1 naming tampered dossiers",
     "report": "report --from D --to D [--unit CODE] [--by sector|unit|procedure] --format json|csv — Biểu 06",
     "scores": "scores --year Y [--quarter Q] [--unit CODE] [--staff] [--format json|csv] — evaluation scores (TT 01/2018)",
+    "index766": "index766 --from D --to D | --period 2026-Q1 [--unit CODE] [--format json|csv] — QĐ 766 service index",
     "fake-gateway": "fake-gateway [--port N] [--ipn-url URL] — a local payment gateway speaking VNPay's protocol",
     "deadline": 'deadline --from "2025-01-24 10:00" --days 3 [--explain] [--json] — a due instant (no database)',
 }
