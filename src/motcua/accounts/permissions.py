@@ -47,6 +47,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _perms("catalog", CATALOG_MODELS, _CRUD)
         | _perms("org", ORG_MODELS, _CRUD) | _perms("org", ("adminunit", "adminunitdataset"), ("view",))
         | _perms("accounts", ("user", "staffmembership", "applicant"), _CRUD)
+        | _perms("reports", ("indexconfig", "indicatorweight"), _CRUD)  # the QĐ 766 weights
     ),
     Role.INSPECTOR: frozenset(
         _VIEW_ALL | _perms("accounts", ("applicant", "user", "staffmembership"), ("view",))
