@@ -1,0 +1,146 @@
+"""Biểu 06 aggregated by the database: one GROUP BY query with a conditional SUM per column.
+
+``bieu06.classify`` is the definition; this module says the same thing in SQL so that a province-year
+(millions of dossiers) is counted where the rows are, on SQLite and PostgreSQL alike
+(tests/test_reports_sql.py proves both equal to the pure-Python result over generated history).
+
+The query has three layers:
+
+1. ``rows``: the dossiers the period counts (received before its end, not finished before its
+   start, in scope), each with the few values the columns need. The values that need another table
+   are computed only for the rows that need them (a ``CASE`` around a correlated subquery): the due
+   instant *in force at the period's end* only for dossiers still open then whose due instant ever
+   moved, the supplement-waiting flag only for dossiers still open, the online payment only for
+   dossiers received in the period.
+2. ``facts``: per row, which column group it falls in (0/1/2 codes), from plain comparisons.
+3. the outer ``GROUP BY``: a SUM per column.
+
+``OFFSET 0`` (SQLite: ``LIMIT -1 OFFSET 0``) on the inner layers keeps both databases from flattening them into the outer query,
+which would evaluate every subquery and date conversion once per reference instead of once per row.
+
+Local dates (the ``date`` granularity): Asia/Ho_Chi_Minh is a fixed UTC+7 (``calendar.core.TZ``),
+so SQLite's ``date(x, '+25200 seconds')`` on the stored UTC text is the local date; PostgreSQL shifts the
+UTC wall time by the same offset. Open dossiers need no conversion at all: "over deadline at the
+period's end" is ``due < threshold`` for an instant threshold computed here (see ``_over_before``).
+
+Rows are grouped by the dossier's own foreign key (resolving unit or procedure version) — no join
+on millions of rows — and folded into sectors or procedures by ``queries`` afterwards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+
+from motcua.calendar.core import TZ
+from motcua.calendar.deadline import Granularity
+from motcua.reports.bieu06 import ORIGINAL, Counts, Period, Policy
+
+__all__ = ["aggregate", "GROUP_COLUMNS", "KEYS"]
+
+# Grouping → the dossier column the rows are grouped by (queries folds versions into their procedure).
+GROUP_COLUMNS = {"unit": "resolving_unit_id", "sector": "procedure_version_id", "procedure": "procedure_version_id"}
+KEYS = list(Counts().as_dict())  # the SELECT's column order after the group column
+_OFFSET = int(TZ.utcoffset(None).total_seconds())
+
+
+def _tables():
+    from motcua.dossiers.models import Dossier, Extension, Payment, SupplementRequest
+
+    return {"d": Dossier._meta.db_table, "ext": Extension._meta.db_table, "sup": SupplementRequest._meta.db_table,
+            "pay": Payment._meta.db_table}
+
+
+def _local_date(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"(({column} AT TIME ZONE 'UTC') + interval '{_OFFSET} seconds')::date"
+    return f"date({column}, '+{_OFFSET} seconds')"
+
+
+def _over_before(period: Period, policy: Policy) -> dt.datetime:
+    """An open dossier is over its deadline at the period's end when its due instant is before this.
+
+    ``classify_open(last, due)`` with ``last`` the period's last instant: by instant, due < last; by
+    date, the due day before the period's last day, i.e. due < that day's local midnight."""
+    if policy.granularity == Granularity.INSTANT:
+        return period.ends - dt.timedelta(microseconds=1)
+    return dt.datetime.combine(period.end, dt.time(0), TZ)
+
+
+def _param(value: dt.datetime):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def aggregate(period: Period, policy: Policy, by: str, where: str = "", where_params: dict | None = None
+              ) -> dict[int | None, Counts]:
+    """Counts per group value (a resolving unit id or a procedure version id). ``where`` is an extra
+    SQL condition on the dossier alias ``d`` (the scope), with its named parameters."""
+    t = _tables()
+    fence = "OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0"
+    group = GROUP_COLUMNS[by]
+    starts, ends = _param(period.starts), _param(period.ends)
+    over_before = _param(_over_before(period, policy))
+    # The due instant in force at the period's end (only asked of dossiers open then whose due moved):
+    # due instants only move at a processing supplement's completion and at the apology (services:
+    # record_supplement, apologise), once each; the apology's new date stands from then on.
+    #  - apologised before the end: the apology's new date;
+    #  - else supplemented before the end: the due instant that supplement left — the one the later
+    #    apology replaced (previous_due_at), or the current one when there was no apology;
+    #  - else the original due instant (both moves came after the end).
+    due_in_force = f"""CASE
+        WHEN EXISTS (SELECT 1 FROM {t['ext']} e WHERE e.dossier_id = d.id AND e.requested_at < %(ends)s)
+          THEN (SELECT e.new_due_at FROM {t['ext']} e WHERE e.dossier_id = d.id)
+        WHEN EXISTS (SELECT 1 FROM {t['sup']} s WHERE s.dossier_id = d.id AND s.stage = 'processing'
+                     AND s.completed_at < %(ends)s)
+          THEN COALESCE((SELECT e.previous_due_at FROM {t['ext']} e WHERE e.dossier_id = d.id), d.due_at)
+        ELSE d.original_due_at END"""
+    if policy.due == ORIGINAL:
+        open_due = due_col = "d.original_due_at"
+    else:
+        open_due = f"""CASE WHEN d.due_at = d.original_due_at OR d.original_due_at IS NULL THEN d.due_at
+                       ELSE {due_in_force} END"""
+        due_col = "d.due_at"
+    if policy.granularity == Granularity.DATE:
+        fin_key, due_key = _local_date("d.finished_at"), _local_date(due_col)
+    else:
+        fin_key, due_key = "d.finished_at", due_col
+    waiting = f"""CASE WHEN EXISTS (SELECT 1 FROM {t['sup']} s WHERE s.dossier_id = d.id AND s.stage = 'processing'
+                  AND s.requested_at < %(ends)s AND (s.completed_at IS NULL OR s.completed_at >= %(ends)s)) THEN 1 ELSE 0 END"""
+    paid = f"""CASE WHEN EXISTS (SELECT 1 FROM {t['pay']} p WHERE p.dossier_id = d.id AND p.method = 'online'
+               AND p.paid_at < %(ends)s) THEN 1 ELSE 0 END"""
+    rows = f"""
+      SELECT d.{group} AS g,
+        CASE WHEN d.received_at < %(starts)s THEN 2 WHEN d.channel = 'online' THEN 0 ELSE 1 END AS came,
+        CASE WHEN d.finished_at < %(ends)s THEN 1 ELSE 0 END AS done,
+        CASE WHEN d.state IN ('withdrawn', 'stopped') THEN 1 ELSE 0 END AS wd,
+        CASE WHEN d.finished_at < %(ends)s AND {due_col} IS NOT NULL THEN {fin_key} END AS fin_key,
+        CASE WHEN d.finished_at < %(ends)s THEN {due_key} END AS due_key,
+        CASE WHEN d.finished_at < %(ends)s THEN NULL ELSE {open_due} END AS open_due,
+        CASE WHEN d.finished_at < %(ends)s THEN 0 ELSE {waiting} END AS waiting,
+        CASE WHEN d.received_at >= %(starts)s THEN {paid} ELSE 0 END AS paid
+      FROM {t['d']} d
+      WHERE d.received_at < %(ends)s AND (d.finished_at IS NULL OR d.finished_at >= %(starts)s) {where}
+      {fence}"""
+    # res: 0 early, 1 on time, 2 late (finished in the period); open: 0 within, 1 over, 2 waiting.
+    facts = f"""
+      SELECT g, came, done, wd, waiting, paid,
+        CASE WHEN done = 0 THEN NULL WHEN wd = 1 OR fin_key IS NULL THEN 1
+             WHEN fin_key < due_key THEN 0 WHEN fin_key = due_key THEN 1 ELSE 2 END AS res,
+        CASE WHEN done = 1 THEN NULL WHEN waiting = 1 THEN 2
+             WHEN open_due IS NOT NULL AND open_due < %(over_before)s THEN 1 ELSE 0 END AS open
+      FROM ({rows}) r {fence}"""
+    sql = f"""
+      SELECT g, COUNT(*),
+        SUM(CASE WHEN came = 0 THEN 1 ELSE 0 END), SUM(CASE WHEN came = 1 THEN 1 ELSE 0 END),
+        SUM(CASE WHEN came = 2 THEN 1 ELSE 0 END),
+        SUM(done), SUM(CASE WHEN res = 0 THEN 1 ELSE 0 END), SUM(CASE WHEN res = 1 THEN 1 ELSE 0 END),
+        SUM(CASE WHEN res = 2 THEN 1 ELSE 0 END),
+        SUM(1 - done), SUM(CASE WHEN open IN (0, 2) THEN 1 ELSE 0 END), SUM(CASE WHEN open = 1 THEN 1 ELSE 0 END),
+        SUM(CASE WHEN open = 2 THEN 1 ELSE 0 END), SUM(done * wd), SUM(paid)
+      FROM ({facts}) f GROUP BY g"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**(where_params or {}), "starts": starts, "ends": ends,
+                                 "over_before": over_before})
+        result = cursor.fetchall()
+    return {row[0]: Counts(**{k: int(v or 0) for k, v in zip(KEYS, row[1:])}) for row in result}
