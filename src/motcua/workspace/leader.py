@@ -22,6 +22,8 @@ from django.utils import timezone
 from motcua.accounts.models import Role, User
 from motcua.dossiers.models import OPEN_STATES, Channel, Dossier, DossierStep, State
 from motcua.org.models import OrgUnit
+from motcua.reports import drill
+from motcua.reports.bieu06 import ReportError
 from motcua.workspace.access import lookup, requires_role, units_where, visible_dossiers
 from motcua.workspace.clock import Clock
 from motcua.workspace.inbox import Filters, Page, page_of
@@ -150,6 +152,21 @@ def dossiers(request: HttpRequest) -> HttpResponse:
             return redirect("workspace:dossier", f.code)
     now = timezone.now()
     clock = Clock(now)
+    after = request.GET.get("sau")
+    figure = None
+    try:  # a figure of the statistics pages: exactly its dossiers (motcua.reports.drill)
+        figure = drill.read(request.GET, request.user)
+    except ReportError as exc:
+        f.common.errors.append(str(exc))
+    if request.GET.get("bc"):
+        ids = figure.dossier_ids() if figure is not None else []
+        page = _page_list([(pk, None) for pk in ids], after)
+        return render(request, "workspace/dossiers.html", {
+            "rows": [(d, clock.standing(d)) for d in page.rows], "next_key": page.next_key, "count": len(ids),
+            "f": f, "filters": f.common, "figure": figure,
+            "filter_query": urlencode(figure.query() if figure else {}), "standings": STANDINGS,
+            "channels": Channel.choices, "states": [(OPEN, "Đang giải quyết (chưa xong)"), *State.choices],
+            "not_found": ""})
     qs = _scope(request.user)
     if f.unit is not None:
         qs = qs.filter(resolving_unit__path__startswith=f.unit.path)
@@ -158,7 +175,6 @@ def dossiers(request: HttpRequest) -> HttpResponse:
     qs = f.common.apply(qs, prefix="", now=now)
     if f.open_only or f.standing:
         qs = qs.filter(state__in=OPEN_STATES)
-    after = request.GET.get("sau")
     if f.standing == "sap_den_han":
         risky = clock.at_risk(qs)
         page = _page_list(risky, after)
