@@ -43,8 +43,14 @@ class WeightFormSet(forms.BaseInlineFormSet):
             raise ValidationError(errors)
 
 
+class WeightForm(forms.ModelForm):
+    def has_changed(self):
+        return True   # a new version's rows are prefilled: saved even when left as they were
+
+
 class WeightInline(admin.TabularInline):
     model = IndicatorWeight
+    form = WeightForm
     formset = WeightFormSet
     fields = ["indicator", "points", "threshold"]
     can_delete = False
