@@ -36,6 +36,7 @@ import itertools
 import json
 import math
 import random
+import sqlite3
 import time
 import uuid
 from contextlib import contextmanager
@@ -1076,7 +1077,8 @@ def _setup() -> None:
     columns = [f.attname for f in Dossier._meta.concrete_fields]
     if columns[0] != "id":
         raise RuntimeError("Dossier's first column is not its id: update dossiers/generate.py")
-    _LEDGER_HEAD_COLUMN.append(columns.index("ledger_head"))
+    _DOSSIER_COLUMN.update({name: i for i, name in enumerate(columns)})
+    _WIDTH.update({key: len(model._meta.concrete_fields) for key, model in _MODELS.items()})
     for key, model in ledger.COLLECTIONS.items():
         _TEMPLATES[key] = dict(sorted(ledger._row(model()).items()))
 
@@ -1122,6 +1124,7 @@ def _row_text(row: _Row) -> str:
 
 _DAYS: dict[int, str] = {}
 _ISO: dict[int, str] = {}
+_chained = itertools.chain.from_iterable
 
 
 def _iso(ts: int | None) -> str | None:
@@ -1193,14 +1196,14 @@ def _converters(vendor: str) -> dict[str, list[tuple[int, Callable]]]:
         return found
 
     result = {}
-    for key in _TABLE_KEYS:
+    for key in (*_TABLE_KEYS, "events"):
         columns = []
         for position, f in enumerate(_MODELS[key]._meta.concrete_fields):
             convert = None
             if isinstance(f, models.DateTimeField) and sqlite:
                 convert = sqlite_datetime
             elif isinstance(f, models.UUIDField) and sqlite:
-                convert = lambda v: v and uuid.UUID(v).hex  # noqa: E731
+                convert = lambda v: v and v.replace("-", "")  # noqa: E731  (UUID.hex of str(UUID))
             elif isinstance(f, models.JSONField):
                 convert = json.dumps  # JSONField.get_db_prep_value
             if convert is not None:
@@ -1255,14 +1258,14 @@ class _Sim:
     def flush_dossier(self) -> None:
         d = self.d
         d["version"], d["ledger_length"], d["ledger_head"] = len(self.events) - 1, len(self.events), None
-        out = self.out
+        out = self.out  # each table's rows end to end in one flat list (cheap to hand between processes)
         columns, cols = self.columns, self.cols
-        out["dossier"].append(columns["dossier"](d))
+        out["dossier"].extend(columns["dossier"](d))
         for key in COLLECTION_KEYS:
             rows = cols[key]
             if rows:
-                out[key].extend(map(columns[key], rows))
-        out["events"].extend(self.events)
+                out[key].extend(_chained(map(columns[key], rows)))
+        out["events"].extend(_chained(self.events))
         self.dossiers += 1
 
     # -- the dossier row and the ledger --
@@ -1336,9 +1339,8 @@ class _Sim:
         else:
             old = "{" + ",".join([k + b for k, b, _ in parts]) + "}"
             new = "{" + ",".join([k + a for k, _, a in parts]) + "}"
-        events.append([event_id, d["id"], len(events) + 1, type_, actor,
-                       self.usernames[actor] if actor is not None else "", _iso(at), old, new, reason, None, None,
-                       self.ref])
+        events.append((event_id, d["id"], len(events) + 1, type_, actor,
+                       self.usernames[actor] if actor is not None else "", _iso(at), old, new, reason, None, None))
 
     # -- the clock (services.deadline_of, _plan, _refresh_due) --
 
@@ -1733,7 +1735,7 @@ class _Sim:
     # -- batches --
 
     def take_batch(self) -> dict[str, Any]:
-        """The rows built since the last batch (column values; _Writer.prepare makes them SQL parameters), the
+        """The rows built since the last batch (JSON values, each table's rows in one flat list), the
         counters they moved, the next ids."""
         out, self.out = self.out, {key: [] for key in (*_TABLE_KEYS, "events")}
         batch = {"rows": out, "dossiers": self.dossiers, "counters": self.numbers.dirty,
@@ -1746,39 +1748,42 @@ class _Sim:
 # --- writing -----------------------------------------------------------------------------------------
 
 
-def _chain(batch: dict[str, Any], vendor: str) -> None:
+def _chain(batch: dict[str, Any]) -> None:
     """ledger.append's hash chain over a built batch: each event's prev_hash and hash (``ledger.link_hash``
     over the canonical fragments, as ``ledger.append`` computes it), and each dossier's ledger_head.
-    Done by the writing process, which has time to spare while the rows of the next batch are built."""
+    Before the conversion to SQL parameters: it reads the instants and references as the ledger prints them."""
     from motcua.dossiers.ledger import GENESIS, chain_hash, link_hash
 
     rows = batch["rows"]
-    sqlite = vendor == "sqlite"
+    dossiers, width = rows["dossier"], _WIDTH["dossier"]
+    id_at, reference_at, head_at = 0, _DOSSIER_COLUMN["reference"], _DOSSIER_COLUMN["ledger_head"]
+    references = dict(zip(dossiers[id_at::width], dossiers[reference_at::width]))
+    events, step = rows["events"], _WIDTH["events"]
     heads: dict[int, str] = {}
-    checked = False
-    for e in rows["events"]:
-        event_id, dossier, seq, type_, actor, actor_name, at, before, after, reason, _, _, reference = e
+    for i in range(0, len(events), step):
+        _, dossier, seq, type_, actor, actor_name, at, before, after, reason, _, _ = events[i:i + step]
         prev = heads[dossier] if seq > 1 else GENESIS
-        digest = heads[dossier] = link_hash(reference=reference, seq=seq, type=type_, actor_id=actor,
+        digest = heads[dossier] = link_hash(reference=references[dossier], seq=seq, type=type_, actor_id=actor,
                                             actor_name=actor_name, at=at, before=before, after=after, reason=reason,
                                             prev_hash=prev)
-        if not checked:  # a guard against drifting from ledger.chain_hash, once per batch
-            checked = True
-            expected = chain_hash(reference=reference, seq=seq, type=type_, actor_id=actor, actor_name=actor_name,
-                                  at=at, before=json.loads(before), after=json.loads(after), reason=reason,
-                                  prev_hash=prev)
+        if i == 0:  # a guard against drifting from ledger.chain_hash, once per batch
+            expected = chain_hash(reference=references[dossier], seq=seq, type=type_, actor_id=actor,
+                                  actor_name=actor_name, at=at, before=json.loads(before), after=json.loads(after),
+                                  reason=reason, prev_hash=prev)
             if expected != digest:
                 raise RuntimeError("generate: the bulk ledger hash differs from ledger.chain_hash")
-        e[10], e[11] = prev, digest
-        if sqlite:
-            e[6] = at[:10] + " " + at[11:19]
-        del e[12]
-    head = _LEDGER_HEAD_COLUMN[0]
-    for d in rows["dossier"]:
-        d[head] = heads[d[0]]
+        events[i + 10] = prev
+        events[i + 11] = digest
+    dossiers[head_at::width] = [heads[pk] for pk in dossiers[id_at::width]]
 
 
-_LEDGER_HEAD_COLUMN: list[int] = []
+_WIDTH: dict[str, int] = {}            # table key → number of columns
+_DOSSIER_COLUMN: dict[str, int] = {}   # dossier field → its column
+
+
+def _rows(flat: list, width: int) -> Iterator[tuple]:
+    """The rows of a flat list, as tuples."""
+    return zip(*[iter(flat)] * width)
 
 
 class _Writer:
@@ -1799,39 +1804,24 @@ class _Writer:
             self.copy[key] = f"COPY {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
         self.upsert = (f'INSERT INTO {qn("dossiers_counter")} ({qn("key")}, {qn("value")}) VALUES (%s, %s) '
                        f'ON CONFLICT ({qn("key")}) DO UPDATE SET {qn("value")} = excluded.{qn("value")}')
-        self.conversions = _converters(connection.vendor)
-
-    def prepare(self, batch: dict[str, Any]) -> None:
-        """The built rows (JSON values, as the ledger sees them) as SQL parameters."""
-        rows = batch["rows"]
-        for key in _TABLE_KEYS:
-            conversions = self.conversions[key]
-            if conversions or key == "dossier":  # the dossier's ledger_head is filled in by _chain
-                converted = []
-                for row in rows[key]:
-                    values = list(row)
-                    for i, convert in conversions:
-                        values[i] = convert(values[i])
-                    converted.append(values)
-                rows[key] = converted
 
     def write(self, batch: dict[str, Any]) -> None:
+        """Insert a built batch, chained (``_chain``) and prepared, in one transaction."""
         from django.db import transaction
 
-        self.prepare(batch)
-        _chain(batch, self.connection.vendor)
         rows = batch["rows"]
         connection = self.connection
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            for key in (*_TABLE_KEYS, "events"):
+            for key in _ORDER:
                 if not rows[key]:
                     continue
                 if connection.vendor == "postgresql":  # COPY: several times faster than row-by-row INSERTs
                     with cursor.cursor.copy(self.copy[key]) as copy:
-                        for row in rows[key]:
+                        for row in _rows(rows[key], _WIDTH[key]):
                             copy.write_row(row)
-                else:
-                    cursor.executemany(self.sql[key], rows[key])
+                else:  # the driver's own executemany: Django's wrapper would tee the rows to peek at the first
+                    sqlite3.Cursor.executemany(cursor.cursor, self.sql[key].replace("%s", "?"),
+                                               _rows(rows[key], _WIDTH[key]))
             if batch["counters"]:
                 cursor.executemany(self.upsert, sorted(batch["counters"].items()))
             if connection.vendor == "postgresql":  # SQLite's AUTOINCREMENT follows explicit ids by itself
@@ -1840,6 +1830,9 @@ class _Writer:
                     if last > 0:
                         cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, true)",
                                        [model._meta.db_table, last])
+
+
+_ORDER = (*_TABLE_KEYS, "events")
 
 
 def _next_ids(connection) -> dict[str, int]:
@@ -1867,82 +1860,112 @@ def _next_ids(connection) -> dict[str, int]:
 
 
 def _produce(world: World, plans: Iterable[Plan], ids: dict[str, int], counters: dict[str, int], vendor: str,
-             batch_size: int) -> Iterator[dict[str, Any]]:
+             batch_size: int, finish: bool = True) -> Iterator[dict[str, Any]]:
+    """The built batches; with ``finish``, chained and prepared (``_finish``), ready to insert."""
     sim = _Sim(world, _Numbers(ids, counters), vendor)
+    conversions = _converters(vendor)
     for p in plans:
         sim.run(p)
         if sim.dossiers >= batch_size:
-            yield sim.take_batch()
+            batch = sim.take_batch()
+            yield _finish(batch, conversions) if finish else batch
     if sim.dossiers:
-        yield sim.take_batch()
+        batch = sim.take_batch()
+        yield _finish(batch, conversions) if finish else batch
 
 
-def _pack(p: Plan) -> tuple:
-    """A plan as plain tuples, cheap to pickle: the variant and the applicant by primary key."""
-    return (p.reference, p.variant.pk, p.channel, p.applicant.pk, p.desk, p.resolving, p.delivery,
-            p.delivery_address, p.representative, p.sets, p.fee_inputs, p.fees, p.documents,
-            [tuple(c) for c in p.commands], p.key)
+def _finish(batch: dict[str, Any], conversions: dict[str, list[tuple[int, Callable]]]) -> dict[str, Any]:
+    """A built batch chained (``_chain``), then its JSON values made SQL parameters, column by column."""
+    _chain(batch)
+    rows = batch["rows"]
+    for key, columns in conversions.items():
+        flat, width = rows[key], _WIDTH[key]
+        for i, convert in columns:
+            flat[i::width] = list(map(convert, flat[i::width]))
+    return batch
 
 
-def _unpack(t: tuple, variants: dict[int, VariantSpec], applicants: dict[int, ApplicantSpec]) -> Plan:
-    return Plan(t[0], variants[t[1]], t[2], applicants[t[3]], *t[4:13], [Cmd(*c) for c in t[13]], t[14])
+# Which process chains and prepares the batches in a pipelined run: the builder (False) or the writer
+# (True), whichever has time to spare (measured with bench/generate_bench.py).
+_FINISH_IN_WRITER = True
 
 
 def _pipelined(world: World, plans: Iterable[Plan], ids: dict[str, int], counters: dict[str, int], vendor: str,
                batch_size: int) -> Iterator[dict[str, Any]]:
-    """``_produce`` in a forked process, which plans and builds the next batch while this one chains and
-    writes the last (SQLite releases the GIL while it works). Planning in the builder spares handing
-    the plans from one process to another, which cost more than it saved."""
+    """``_produce`` in a forked process, which plans and builds the next batch while this one writes
+    the last. Planning in the builder spares handing the plans from one process to another; the
+    batches cross as ``marshal`` bytes over a pipe (flat lists: several times cheaper to load than
+    pickled rows)."""
+    import marshal
     import multiprocessing as mp
 
     context = mp.get_context("fork")
-    done = context.Queue(maxsize=2)
+    receiver, sender = context.Pipe(duplex=False)
+    conversions = _converters(vendor)
 
     def builder():
+        receiver.close()
         try:
-            for batch in _produce(world, plans, ids, counters, vendor, batch_size):
-                done.put(batch)
-            done.put(None)
+            for batch in _produce(world, plans, ids, counters, vendor, batch_size, finish=not _FINISH_IN_WRITER):
+                sender.send_bytes(marshal.dumps(batch))
+            sender.send_bytes(marshal.dumps(None))
         except BaseException as exc:  # handed on to the writer, which raises it
-            done.put({"error": f"{type(exc).__name__}: {exc}"})
+            sender.send_bytes(marshal.dumps({"error": f"{type(exc).__name__}: {exc}"}))
+        finally:
+            sender.close()
 
     process = context.Process(target=builder, daemon=True)
     process.start()
+    sender.close()
     try:
-        while (batch := done.get()) is not None:
+        while True:
+            try:
+                batch = marshal.loads(receiver.recv_bytes())
+            except EOFError:
+                raise GenerationError("Tiến trình dựng dữ liệu dừng đột ngột.") from None
+            if batch is None:
+                break
             if "error" in batch:
                 raise GenerationError(f"Lỗi khi lập kế hoạch hoặc dựng dữ liệu: {batch['error']}")
-            yield batch
+            yield _finish(batch, conversions) if _FINISH_IN_WRITER else batch
     finally:
+        receiver.close()
         if process.is_alive():
             process.terminate()
         process.join()
-        done.cancel_join_thread()
-        done.close()
 
 
 @contextmanager
 def _fast_sqlite(connection, fresh: bool = False):
     """For the bulk run only: a large page cache and rare checkpoints. Into a database that holds no
-    dossier yet (a fresh generation) also ``synchronous=OFF``: SQLite then leaves flushing the WAL to
-    the operating system until the end of the run — a power cut during it can damage the database
-    (load the demo and generate again); the closing checkpoint, back at the settings' level
-    (WAL, synchronous=NORMAL), puts everything on disk. Otherwise durability is unchanged."""
+    dossier yet (a fresh generation) also: ``synchronous=OFF``; the rollback journal in memory instead
+    of the WAL, so each page is written once rather than to the WAL and again at the checkpoint (only
+    when no other connection has the file open: SQLite refuses the switch otherwise, and the WAL stays);
+    and no foreign-key lookups, the rows being built from keys read from this database (the tests run
+    ``PRAGMA foreign_key_check`` on generated data). A failing batch still rolls back; a power cut or a
+    killed process during the run can damage the database (load the demo and generate again). At the
+    end the settings' level is back (WAL, synchronous=NORMAL, foreign keys on) and the closing
+    checkpoint puts everything on disk. Otherwise durability is unchanged."""
     if connection.vendor != "sqlite" or connection.in_atomic_block:
         yield
         return
     with connection.cursor() as cursor:
         saved = {}
         for pragma, value in (("cache_size", -262144), ("wal_autocheckpoint", 65536),
-                              ("synchronous", 0 if fresh else None)):
+                              ("synchronous", 0 if fresh else None), ("foreign_keys", 0 if fresh else None)):
             cursor.execute(f"PRAGMA {pragma}")
             saved[pragma] = int(cursor.fetchone()[0])
             if value is not None:
                 cursor.execute(f"PRAGMA {pragma} = {value}")
+        cursor.execute("PRAGMA journal_mode")
+        journal = cursor.fetchone()[0]
+        if fresh and journal == "wal":
+            cursor.execute("PRAGMA journal_mode = MEMORY")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA journal_mode = {journal}")
             for pragma, value in saved.items():
                 cursor.execute(f"PRAGMA {pragma} = {value}")
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -1977,7 +2000,7 @@ def run_bulk(world: World, plans: Iterable[Plan], *, batch_size: int = 2000,
             writer.write(batch)
             result.write_seconds += time.perf_counter() - wrote
             result.dossiers += batch["dossiers"]
-            result.events += len(batch["rows"]["events"])
+            result.events += len(batch["rows"]["events"]) // _WIDTH["events"]
             if progress:
                 progress(result.dossiers)
     result.seconds = time.perf_counter() - began
