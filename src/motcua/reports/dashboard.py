@@ -133,13 +133,15 @@ def build(period: Period, unit: OrgUnit, policy: Policy, now: dt.datetime) -> Da
     steps = (DossierStep.objects.filter(finished_at__gte=period.starts, finished_at__lt=period.ends,
                                         dossier__resolving_unit__path__startswith=unit.path)
              .values_list("dossier__procedure_version__procedure__code", "order", "name", "unit_id", "started_at",
-                          "finished_at"))
-    for code, order, name, unit_id, started, finished in steps.iterator(chunk_size=5000):
+                          "finished_at", "dossier_id"))
+    step_dossiers = defaultdict(set)   # a step sent back is passed again: passes ≥ dossiers
+    for code, order, name, unit_id, started, finished, dossier_id in steps.iterator(chunk_size=5000):
         cal = clock.calendar_of_unit_id(unit_id)
         per_step[(code, order)].append((cal.working_seconds(started, finished), cal.hours_per_day))
         step_names[(code, order)] = name
+        step_dossiers[(code, order)].add(dossier_id)
     step_rows = [{"code": code, "order": order, "name": step_names[(code, order)], **_timing(values),
-                  "href": link("buoc", period, unit, tt=code, buoc=order)}
+                  "dossiers": len(step_dossiers[(code, order)]), "href": link("buoc", period, unit, tt=code, buoc=order)}
                  for (code, order), values in per_step.items()]
     step_rows.sort(key=lambda r: (-r["median"], -r["p90"], r["code"], r["order"]))
 
