@@ -64,6 +64,9 @@ class Command(BaseCommand):
                             help="so sánh với hạn theo ngày hay theo thời điểm (mặc định MOTCUA_ON_TIME_GRANULARITY)")
         parser.add_argument("--due", default="extended", metavar="extended|original",
                             help="so với hạn hiện hành (extended, mặc định) hay hạn ban đầu trên giấy tiếp nhận")
+        parser.add_argument("--verify", action="store_true",
+                            help="tính lại báo cáo từ sổ cái (chỉ từ các sự kiện) và so với báo cáo từ bảng: "
+                                 "in “khớp” (mã thoát 0) hoặc từng ô lệch và các hồ sơ gây lệch (mã thoát 1)")
 
     def handle(self, *args, **o):
         try:
@@ -74,6 +77,8 @@ class Command(BaseCommand):
             policy = Policy(o["granularity"] or settings.MOTCUA_ON_TIME_GRANULARITY, o["due"])
             scope = queries.resolve_scope(unit=o["unit"], sector=o["sector"], procedure=o["procedure"],
                                           level=o["level"])
+            if o["verify"] and form != "06":
+                raise ReportError("--verify chỉ kiểm tra Biểu 06 (không dùng với --form 07b).")
             output = Path(o["output"]) if o["output"] else None
             if output is not None and not output.parent.is_dir():
                 raise ReportError(f"Thư mục “{output.parent}” không tồn tại; không ghi được tệp {output.name}.")
@@ -86,6 +91,9 @@ class Command(BaseCommand):
                 self.stderr.write("Báo cáo không cân đối: " + "; ".join(done.problems))
                 sys.exit(1)
             return self._emit(done.content, output, fmt, done.rows)
+        if o["verify"]:
+            _verify(self, period, policy, scope, by)
+            return
         report = queries.bieu06(period, policy, scope, by)
         problems = check(report)
         if problems:  # never expected: the arithmetic guarantees them; refuse to publish wrong numbers
@@ -129,3 +137,17 @@ def _write_atomically(path: Path, text: str | bytes, *, bom: bool) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _verify(command: BaseCommand, period: Period, policy: Policy, scope, by: str) -> None:
+    """``--verify``: the table report against the ledger replay (motcua.reports.verify)."""
+    from motcua.reports.verify import describe, verify
+
+    differences = verify(period, policy, scope, by)
+    if not differences:
+        command.stdout.write("khớp")
+        return
+    for difference in differences:
+        command.stdout.write(describe(difference))
+    command.stderr.write(f"Báo cáo từ bảng và từ sổ cái không khớp: {len(differences)} ô lệch.")
+    sys.exit(1)

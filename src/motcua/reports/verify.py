@@ -1,0 +1,88 @@
+"""``motcua report --verify``: Biểu 06 from the tables against Biểu 06 from the ledger, cell by cell.
+
+The table report is the one ``motcua report`` prints (``queries.bieu06``, counted by the database);
+the ledger report is ``from_ledger.bieu06``. Any differing cell is an error; for each one the
+dossiers behind it are named: those whose contribution to that row and column differs between the
+per-dossier facts of the tables (``queries.dossier_facts``) and of the replayed ledger.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from motcua.reports import from_ledger, queries
+from motcua.reports.bieu06 import COLUMNS, EXTRA, Counts, Period, Policy, Report, classify
+from motcua.reports.queries import Scope
+
+__all__ = ["Difference", "compare", "verify", "describe"]
+
+# Cell name → its label: the form's numbered columns, then the extra counts.
+CELLS = {key: f"cột {n}" for n, (key, _) in COLUMNS.items()} | {key: f"“{label}”" for key, label in EXTRA.items()}
+TOTAL = ("", "Tổng cộng")
+
+
+@dataclass
+class Difference:
+    row: tuple           # the row key (code, name), or TOTAL
+    cell: str            # a Counts field
+    table: int
+    ledger: int
+    dossiers: list[str] = field(default_factory=list)   # codes (or "#id" when a dossier has no code)
+
+
+def _cells(report: Report) -> dict[tuple, dict[str, int]]:
+    cells = {row.key: row.counts.as_dict() for row in report.rows}
+    cells[TOTAL] = report.total.as_dict()
+    return cells
+
+
+def compare(table: Report, ledger: Report) -> list[Difference]:
+    """Every cell that differs (rows present on one side only count as zeros on the other)."""
+    a, b = _cells(table), _cells(ledger)
+    zero = Counts().as_dict()
+    differences = []
+    for row in sorted(a.keys() | b.keys(), key=lambda k: (k == TOTAL, tuple("" if v is None else str(v) for v in k))):
+        left, right = a.get(row, zero), b.get(row, zero)
+        differences += [Difference(row, cell, left[cell], right[cell]) for cell in CELLS if left[cell] != right[cell]]
+    return differences
+
+
+def _contributions(facts, period: Period, policy: Policy) -> dict[int, tuple[str | None, dict]]:
+    """Dossier id → (code, {(row key, cell): 1}) of the cells the dossier counts in."""
+    out = {}
+    for pk, code, f in facts:
+        counts = classify(f, period, policy)
+        if counts is None:
+            continue
+        cells = {(row, cell): 1 for cell, value in counts.as_dict().items() if value for row in (f.group, TOTAL)}
+        out[pk] = (code, cells)
+    return out
+
+
+def _blame(differences: list[Difference], period: Period, policy: Policy, scope: Scope, by: str) -> None:
+    table = _contributions(queries.dossier_facts(period, scope, by), period, policy)
+    ledger = _contributions(from_ledger.dossier_facts(period, scope, by), period, policy)
+    behind = defaultdict(set)
+    for pk in sorted(table.keys() | ledger.keys()):
+        code_t, cells_t = table.get(pk, (None, {}))
+        code_l, cells_l = ledger.get(pk, (None, {}))
+        for cell in cells_t.keys() ^ cells_l.keys():
+            behind[cell].add(code_t or code_l or f"#{pk}")
+    for d in differences:
+        d.dossiers = sorted(behind.get((d.row, d.cell), ()))
+
+
+def verify(period: Period, policy: Policy, scope: Scope = Scope(), by: str = "sector") -> list[Difference]:
+    """The differing cells between the two readings, each with the dossiers behind it (empty: they agree)."""
+    differences = compare(queries.bieu06(period, policy, scope, by), from_ledger.bieu06(period, policy, scope, by))
+    if differences:
+        _blame(differences, period, policy, scope, by)
+    return differences
+
+
+def describe(d: Difference) -> str:
+    """One line in Vietnamese: the row, the column, both values, the dossiers."""
+    row = "Tổng cộng" if d.row == TOTAL else " – ".join(str(v) for v in d.row if v is not None) or "(không xác định)"
+    who = ", ".join(d.dossiers) if d.dossiers else "không xác định được hồ sơ"
+    return f"Dòng “{row}”, {CELLS[d.cell]}: theo bảng {d.table}, theo sổ cái {d.ledger}. Hồ sơ: {who}."
