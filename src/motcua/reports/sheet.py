@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from motcua.reports.bieu06 import Report
-from motcua.reports.bieu07b import Report07b
+from motcua.reports.bieu06 import COLUMNS, EXTRA, Report
+from motcua.reports.bieu07b import COLUMNS_07B, Report07b
 
 __all__ = ["Heading", "HeaderCell", "Sheet", "bieu06_sheet", "bieu07b_sheet", "STATE", "MOTTO", "DATE_LINE"]
 
@@ -81,8 +81,6 @@ def _row_name(key, by: str) -> str:
 
 
 def bieu06_sheet(report: Report, heading: Heading, by: str) -> Sheet:
-    from motcua.reports.bieu06 import COLUMNS, EXTRA
-
     H = HeaderCell
     header = (
         H("STT", 0, 0, rowspan=4), H(GROUP_LABELS[by], 0, 1, rowspan=4),
@@ -123,8 +121,6 @@ def bieu06_sheet(report: Report, heading: Heading, by: str) -> Sheet:
 
 
 def bieu07b_sheet(report: Report07b, heading: Heading, by: str, start: dt.date, end: dt.date) -> Sheet:
-    from motcua.reports.bieu07b import COLUMNS_07B
-
     H = HeaderCell
     header = (
         H("STT", 0, 0, rowspan=3), H(GROUP_LABELS[by], 0, 1, rowspan=3),
