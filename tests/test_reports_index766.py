@@ -123,8 +123,8 @@ def test_periods_by_name():
 
 # --- generated history and the slow reference ------------------------------------------------------
 
-DOSSIERS, MONTHS = 1500, 8
-UNTIL = dt.datetime(2026, 6, 30, 17, 0, tzinfo=TZ)
+DOSSIERS, MONTHS = 900, 6
+UNTIL = dt.datetime(2026, 5, 31, 17, 0, tzinfo=TZ)
 Q1 = Period(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
 DIGEST = "ab" * 32
 
@@ -416,7 +416,7 @@ def test_pages_in_chromium(browser, live_server):
 
     demo.load_demo()
     g.provide_role_holders()
-    g.generate(dossiers=300, months=4, seed=5, until=UNTIL, fork=False)
+    g.generate(dossiers=150, months=3, seed=5, until=UNTIL, fork=False)
     inspector = StaffMembership.objects.filter(role=Role.INSPECTOR, unit__parent__isnull=True).first().user
     client = Client()
     client.force_login(inspector)
