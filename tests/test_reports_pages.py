@@ -16,6 +16,7 @@ import io
 import json
 import re
 
+import openpyxl
 import pytest
 
 import a11y
@@ -154,7 +155,7 @@ def test_downloads_carry_the_numbers_of_the_page(history, client):
     c = client_for(client, "thanhtra")
     page = text(c.get(f"/bao-cao/bieu-06/?{Q1}&nhom=unit"))
     hrefs = [html.unescape(h) for h in re.findall(r'href="\?([^"]*format=[^"]*)"', page)]
-    assert {re.search(r"format=(\w+)", h).group(1) for h in hrefs} >= {"csv", "json"}
+    assert {re.search(r"format=(\w+)", h).group(1) for h in hrefs} == {"csv", "json", "xlsx", "pdf"}
     r = c.get(f"/bao-cao/bieu-06/?{Q1}&nhom=unit&format=csv")
     assert r["Content-Type"].startswith("text/csv") and "attachment;" in r["Content-Disposition"]
     assert r.content.startswith(b"\xef\xbb\xbf")
@@ -164,6 +165,14 @@ def test_downloads_carry_the_numbers_of_the_page(history, client):
     assert int(total[3]) == data["total"]["received"] > 0
     foot = page.split("<tfoot>")[1]
     assert re.findall(r'<a href="[^"]*">(\d+)</a>', foot)[0] == total[3]
+    # Excel and PDF: the same files as `motcua report` (exports.render_06), total included
+    r = c.get(f"/bao-cao/bieu-06/?{Q1}&nhom=unit&format=xlsx")
+    assert r["Content-Type"].startswith("application/vnd.openxmlformats") and r.content[:2] == b"PK"
+    sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    totals = [row for row in sheet.iter_rows(values_only=True) if "Tổng cộng" in row]
+    assert totals and int(total[3]) in totals[0]
+    r = c.get(f"/bao-cao/bieu-06/?{Q1}&nhom=unit&format=pdf")
+    assert r["Content-Type"] == "application/pdf" and r.content.startswith(b"%PDF")
 
 
 def test_every_total_cell_of_bieu06_lists_exactly_its_dossiers(history, client):

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from motcua.reports import charts, dashboard, drill, queries, render as formats, score_render, scores
+from motcua.reports import charts, dashboard, drill, exports, queries, score_render, scores
 from motcua.reports.access import report_units, reports_required
 from motcua.reports.bieu06 import COLUMNS, EXTRA, Period, Policy, ReportError, check
 
@@ -75,15 +75,15 @@ def home(request: HttpRequest) -> HttpResponse:
 @reports_required
 def bieu06(request: HttpRequest) -> HttpResponse:
     units = _units(request.user)
-    context = {"units": units, "groups": GROUPS, "formats": list(formats.FORMATS), "v": request.GET}
+    context = {"units": units, "groups": GROUPS, "formats": list(exports.FORMATS), "v": request.GET}
     try:
         period, unit, policy = _period(request.GET), _unit(request.GET, units), _policy(request.GET)
         by = request.GET.get("nhom") or "sector"
         if by not in GROUPS:
             raise ReportError(f"Cách nhóm “{by[:20]}” không hợp lệ (lĩnh vực, cơ quan hoặc thủ tục).")
         fmt = request.GET.get("format") or ""
-        if fmt and fmt not in formats.FORMATS:
-            raise ReportError(f"Định dạng “{fmt[:20]}” không hợp lệ ({', '.join(formats.FORMATS)}).")
+        if fmt and fmt not in exports.FORMATS:
+            raise ReportError(f"Định dạng “{fmt[:20]}” không hợp lệ ({', '.join(exports.FORMATS)}).")
         if unit is None:
             raise ReportError("Bạn chưa được giao cơ quan nào để xem báo cáo.")
     except ReportError as exc:
@@ -95,7 +95,7 @@ def bieu06(request: HttpRequest) -> HttpResponse:
         return render(request, "reports/bieu06.html", {**context, "error": "Báo cáo không cân đối: " + "; ".join(problems)},
                       status=500)
     if fmt:
-        body = formats.render(report, fmt, scope.describe(), by)
+        body = exports.render_06(report, fmt, scope, by)  # the same files as `motcua report`
         if isinstance(body, str):
             body = body.encode("utf-8-sig" if fmt == "csv" else "utf-8")
         response = HttpResponse(body, content_type=CONTENT_TYPES.get(fmt, "application/octet-stream"))
@@ -111,7 +111,7 @@ def bieu06(request: HttpRequest) -> HttpResponse:
     rows = [{"code": r.key[0], "name": r.key[1], "cells": [cell(r.counts, r.key[0], n) for n in numbers],
              "extra": [r.counts.as_dict()[k] for k in EXTRA]} for r in report.rows]
     total = {"cells": [cell(report.total, "", n) for n in numbers], "extra": [report.total.as_dict()[k] for k in EXTRA]}
-    downloads = {fmt: request.GET.copy() for fmt in formats.FORMATS}
+    downloads = {fmt: request.GET.copy() for fmt in exports.FORMATS}
     for fmt, query in downloads.items():
         query["format"] = fmt
     return render(request, "reports/bieu06.html", {
