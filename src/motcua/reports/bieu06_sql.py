@@ -37,7 +37,7 @@ from motcua.calendar.core import TZ
 from motcua.calendar.deadline import Granularity
 from motcua.reports.bieu06 import ORIGINAL, Counts, Period, Policy
 
-__all__ = ["aggregate", "GROUP_COLUMNS", "KEYS"]
+__all__ = ["aggregate", "statement", "GROUP_COLUMNS", "KEYS"]
 
 # Grouping → the dossier column the rows are grouped by (queries folds versions into their procedure).
 GROUP_COLUMNS = {"unit": "resolving_unit_id", "sector": "procedure_version_id", "procedure": "procedure_version_id"}
@@ -52,9 +52,11 @@ def _tables():
             "pay": Payment._meta.db_table}
 
 
-def _local_date(column: str) -> str:
-    if connection.vendor == "postgresql":
+def _local_date(column: str, dialect: str) -> str:
+    if dialect == "postgresql":
         return f"(({column} AT TIME ZONE 'UTC') + interval '{_OFFSET} seconds')::date"
+    if dialect == "duckdb":  # bench/report_bench.py: naive UTC timestamps
+        return f"CAST({column} + INTERVAL {_OFFSET} SECOND AS DATE)"
     return f"date({column}, '+{_OFFSET} seconds')"
 
 
@@ -76,11 +78,20 @@ def aggregate(period: Period, policy: Policy, by: str, where: str = "", where_pa
               ) -> dict[int | None, Counts]:
     """Counts per group value (a resolving unit id or a procedure version id). ``where`` is an extra
     SQL condition on the dossier alias ``d`` (the scope), with its named parameters."""
+    sql, instants = statement(period, policy, by, where, connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**(where_params or {}), **{k: _param(v) for k, v in instants.items()}})
+        result = cursor.fetchall()
+    return {row[0]: Counts(**{k: int(v or 0) for k, v in zip(KEYS, row[1:])}) for row in result}
+
+
+def statement(period: Period, policy: Policy, by: str, where: str = "", dialect: str = "sqlite"
+              ) -> tuple[str, dict[str, dt.datetime]]:
+    """The SQL text (``%(name)s`` parameters) and its instants, for ``sqlite``, ``postgresql`` or
+    ``duckdb`` (the benchmark's comparison runs the very same statement there)."""
     t = _tables()
-    fence = "OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0"
+    fence = "LIMIT -1 OFFSET 0" if dialect == "sqlite" else "OFFSET 0"
     group = GROUP_COLUMNS[by]
-    starts, ends = _param(period.starts), _param(period.ends)
-    over_before = _param(_over_before(period, policy))
     # The due instant in force at the period's end (only asked of dossiers open then whose due moved):
     # due instants only move at a processing supplement's completion and at the apology (services:
     # record_supplement, apologise), once each; the apology's new date stands from then on.
@@ -102,7 +113,7 @@ def aggregate(period: Period, policy: Policy, by: str, where: str = "", where_pa
                        ELSE {due_in_force} END"""
         due_col = "d.due_at"
     if policy.granularity == Granularity.DATE:
-        fin_key, due_key = _local_date("d.finished_at"), _local_date(due_col)
+        fin_key, due_key = _local_date("d.finished_at", dialect), _local_date(due_col, dialect)
     else:
         fin_key, due_key = "d.finished_at", due_col
     waiting = f"""CASE WHEN EXISTS (SELECT 1 FROM {t['sup']} s WHERE s.dossier_id = d.id AND s.stage = 'processing'
@@ -139,8 +150,4 @@ def aggregate(period: Period, policy: Policy, by: str, where: str = "", where_pa
         SUM(1 - done), SUM(CASE WHEN open IN (0, 2) THEN 1 ELSE 0 END), SUM(CASE WHEN open = 1 THEN 1 ELSE 0 END),
         SUM(CASE WHEN open = 2 THEN 1 ELSE 0 END), SUM(done * wd), SUM(paid)
       FROM ({facts}) f GROUP BY g"""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {**(where_params or {}), "starts": starts, "ends": ends,
-                                 "over_before": over_before})
-        result = cursor.fetchall()
-    return {row[0]: Counts(**{k: int(v or 0) for k, v in zip(KEYS, row[1:])}) for row in result}
+    return sql, {"starts": period.starts, "ends": period.ends, "over_before": _over_before(period, policy)}
