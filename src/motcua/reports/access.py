@@ -1,5 +1,6 @@
-"""Who may read the statistics: leaders and inspectors, each for the units their role reaches
-(the unit and everything under it), and unit or system administrators for theirs."""
+"""Who may read the statistics: leaders and inspectors, each for the units their role reaches (the
+unit and everything under it). Administrators keep the catalogue and the 766 weights in the admin;
+the figures lead to dossiers, which only those who work on or inspect them open."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from motcua.workspace.access import requires_role, units_where
 
 __all__ = ["REPORT_ROLES", "report_units", "reports_required"]
 
-REPORT_ROLES = (Role.LEADER, Role.INSPECTOR, Role.UNIT_ADMIN, Role.SYSTEM_ADMIN)
+REPORT_ROLES = (Role.LEADER, Role.INSPECTOR)
 
 
 def report_units(user) -> QuerySet[OrgUnit]:

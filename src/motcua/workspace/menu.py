@@ -17,7 +17,7 @@ MENU = [
     ("workspace:dossiers", "Tra cứu hồ sơ", WORK_ROLES | {Role.INSPECTOR}),
     ("feedback:staff", "Phản ánh, kiến nghị", WORK_ROLES | {Role.INSPECTOR}),
     # the roles of reports.access.REPORT_ROLES (not imported from there: that module imports this one)
-    ("reports:home", "Báo cáo, thống kê", {Role.LEADER, Role.INSPECTOR, Role.UNIT_ADMIN, Role.SYSTEM_ADMIN}),
+    ("reports:home", "Báo cáo, thống kê", {Role.LEADER, Role.INSPECTOR}),
     ("admin:index", "Quản trị", {Role.UNIT_ADMIN, Role.SYSTEM_ADMIN, Role.INSPECTOR}),
 ]
 
