@@ -277,3 +277,15 @@ def test_generating_into_a_real_sqlite_file_leaves_a_verified_checkpointed_datab
     assert "OK   600 hồ sơ" in motcua("verify-ledger")
     wal = tmp_path / "motcua.sqlite3-wal"
     assert not wal.exists() or wal.stat().st_size == 0
+    # The fresh run wrote with its journal in memory and without foreign-key lookups: the file is back
+    # in WAL mode, whole, and every generated row's references exist.
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "motcua.sqlite3")
+    try:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert db.execute("SELECT COUNT(*) FROM dossiers_ledgerevent").fetchone()[0] > 600
+    finally:
+        db.close()
