@@ -7,8 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q
-
 from motcua.org.models import OrgUnit
 from motcua.reports.bieu06 import Period, ReportError
 from motcua.reports.index766 import queries
@@ -18,17 +16,18 @@ from motcua.reports.index766.scoring import INDICATOR_BY_ID, Indicator
 __all__ = ["DrillDown", "drilldown", "DOSSIER_FAILS", "WHAT"]
 
 
-def DOSSIER_FAILS(c: dict[str, Q]) -> dict[str, Q]:
-    """Indicator → the dossiers (of those received in the period) that cost it points."""
+def DOSSIER_FAILS(c: dict[str, str]) -> dict[str, str]:
+    """Indicator → the dossiers (of those received in the period) that cost it points, as SQL over
+    the counters' conditions (each TRUE or FALSE, never NULL, so NOT is exact)."""
     return {
         "2.1": c["late"],
         "2.2": c["slow"],
-        "3.3": ~c["online"],
-        "3.6": c["fee"] & ~c["paid_online"],
-        "4.1": c["granted"] & ~c["e_result"],
-        "4.2": ~c["digitised"],
-        "4.3": ~c["reused"],
-        "5.4": c["late"] | c["complained"],
+        "3.3": f"NOT ({c['online']})",
+        "3.6": f"({c['fee']} AND NOT ({c['paid_online']}))",
+        "4.1": f"({c['granted']} AND NOT ({c['e_result']}))",
+        "4.2": f"NOT ({c['digitised']})",
+        "4.3": f"NOT ({c['reused']})",
+        "5.4": f"({c['late']} OR {c['complained']})",
     }
 
 
@@ -72,9 +71,9 @@ def drilldown(period: Period, unit: OrgUnit, indicator_id: str, *, now: dt.datet
     ids = sorted(subtree_ids(tree, [unit]))
     if not ind.held:
         return DrillDown(ind, unit, "none", f"Không có dữ liệu: {ind.why_not}.", [])
-    if ind.id in WHAT and ind.id in DOSSIER_FAILS(queries._conditions(w)):
-        fail = DOSSIER_FAILS(queries._conditions(w))[ind.id]
-        items = (queries.dossier_base(w, ids).filter(fail)
+    fails = DOSSIER_FAILS(queries.conditions())
+    if ind.id in WHAT and ind.id in fails:
+        items = (queries.dossier_base(w, ids, fails[ind.id])
                  .select_related("procedure_version__procedure", "resolving_unit")
                  .order_by("received_at", "pk"))
         return DrillDown(ind, unit, "dossiers", WHAT[ind.id], items)

@@ -3,8 +3,10 @@ feedback, the catalogue, online procedures used), each with conditional counts p
 The results are small (a row per unit, or per procedure of the catalogue) and are rolled up over
 the unit tree in ``compute``.
 
-Every condition is a ``Q`` built here once and used twice: inside the counts, and — negated — by
-the drill-down that lists the dossiers or feedback that cost points, so both always agree.
+Every condition is written once and used twice: inside the counts, and — negated — by the drill-down
+that lists the dossiers or feedback that cost points, so both always agree. The dossier conditions
+are SQL over one row of per-dossier facts (``facts_sql``: each side table read once, set-based);
+the feedback ones are ``Q`` objects on the feedback table itself.
 
 Dossiers counted: received (``received_at``) within the period, at the resolving unit. "As of" is
 the period's end, or now when the period is still running (``cutoff``): what happened later is not
@@ -16,15 +18,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, FloatField, Func, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.expressions import RawSQL
 
 from motcua.catalog.models import FeeItem, LegalBasis, Level, OnlineMode, ProcedureVersion, ProcedureVariant, VersionStatus
-from motcua.dossiers.models import (Channel, DocumentStage, Dossier, DossierDocument, Outcome, Payment,
-                                    PaymentMethod, SupplementRequest, SupplementStage)
-from motcua.feedback.models import Evaluation, Feedback, FeedbackState
+from motcua.dossiers.models import Channel, Dossier
+from motcua.feedback.models import Feedback, FeedbackState
+from motcua.reports.index766 import facts_sql
 
-__all__ = ["Window", "DOSSIER_COUNTS", "FEEDBACK_COUNTS", "dossier_base", "dossier_counts", "feedback_base",
+__all__ = ["Window", "DOSSIER_COUNTS", "FEEDBACK_COUNTS", "conditions", "dossier_base", "dossier_counts", "feedback_base",
            "feedback_counts", "ProcedureFacts", "procedure_facts", "online_used", "COMPLETENESS"]
 
 
@@ -40,88 +43,21 @@ class Window:
         return (self.cutoff - dt.timedelta(microseconds=1)).astimezone(TZ).date()
 
 
-class Seconds(Func):
-    """Seconds from ``b`` to ``a`` (a float), on SQLite and PostgreSQL without Python callbacks."""
-
-    output_field = FloatField()
-
-    def __init__(self, a, b):
-        super().__init__(a, b)
-
-    def as_sql(self, compiler, connection, **extra):
-        a, b = (compiler.compile(e) for e in self.source_expressions)
-        sql = "((julianday(%s) - julianday(%s)) * 86400.0)" % (a[0], b[0])
-        return sql, (*a[1], *b[1])
-
-    def as_postgresql(self, compiler, connection, **extra):
-        a, b = (compiler.compile(e) for e in self.source_expressions)
-        return "EXTRACT(EPOCH FROM (%s - %s))::float8" % (a[0], b[0]), (*a[1], *b[1])
-
-
-def _supplements(w: Window):
-    return SupplementRequest.objects.filter(dossier=OuterRef("pk"), stage=SupplementStage.PROCESSING,
-                                            requested_at__lt=w.cutoff)
-
-
-def _annotated(qs, w: Window):
-    """The per-dossier facts the conditions read (subqueries; aliases, so they are not grouped by)."""
-    # two supplement requests during processing: one with another, earlier-numbered one beside it
-    second = _supplements(w).filter(Exists(SupplementRequest.objects.filter(
-        dossier=OuterRef("dossier"), stage=SupplementStage.PROCESSING, requested_at__lt=w.cutoff,
-        pk__lt=OuterRef("pk"))))
-    waiting_at = Subquery(_supplements(w).filter(Q(completed_at__isnull=True) | Q(completed_at__gte=w.cutoff))
-                          .order_by("-requested_at").values("requested_at")[:1])
-    docs = DossierDocument.objects.filter(dossier=OuterRef("pk"), added_at__lt=w.cutoff).exclude(sha256="")
-    earlier = DossierDocument.objects.filter(
-        sha256=OuterRef("sha256"), dossier__applicant_id=OuterRef("dossier__applicant_id"),
-        dossier__submitted_at__lt=OuterRef("dossier__submitted_at"))
-    return qs.alias(
-        supp_again=Exists(second),
-        waiting_at=waiting_at,
-        paid_online=Exists(Payment.objects.filter(dossier=OuterRef("pk"), method=PaymentMethod.ONLINE,
-                                                  paid_at__lt=w.cutoff)),
-        e_result=Exists(docs.filter(stage=DocumentStage.RESULT)),
-        e_intake=Exists(docs.exclude(stage=DocumentStage.RESULT)),
-        reused=Exists(docs.exclude(stage=DocumentStage.RESULT).filter(Exists(earlier))),
-        has_feedback=Exists(Feedback.objects.filter(dossier=OuterRef("pk"), submitted_at__lt=w.cutoff)),
-        disliked=Exists(Evaluation.objects.filter(dossier=OuterRef("pk"), satisfaction__lte=2,
-                                                  rated_at__lt=w.cutoff)),
-    )
-
-
-def dossier_base(w: Window, unit_ids=None):
-    """Dossiers the index counts: received in the period (optionally at the given resolving units)."""
+def dossier_base(w: Window, unit_ids=None, condition: str | None = None):
+    """Dossiers the index counts: received in the period (optionally at the given resolving units),
+    and when ``condition`` is given (SQL over the facts, see ``facts_sql.CONDITIONS``), only those
+    for which it holds. A plain queryset: the facts are read once in a subquery, not per row."""
     qs = Dossier.objects.filter(received_at__gte=w.starts, received_at__lt=min(w.ends, w.cutoff))
     if unit_ids is not None:
         qs = qs.filter(resolving_unit_id__in=unit_ids)
-    return _annotated(qs.order_by(), w)
+    if condition is not None:
+        qs = qs.filter(pk__in=RawSQL(*facts_sql.matching(w, unit_ids, condition)))
+    return qs.order_by()
 
 
-def _conditions(w: Window) -> dict[str, Q]:
-    c = w.cutoff
-    finished = Q(finished_at__lt=c)                      # processing ended by the cutoff
-    granted = finished & Q(outcome=Outcome.GRANTED)      # with a result
-    open_ = Q(finished_at__isnull=True) | Q(finished_at__gte=c)
-    # 2.1: the end is the first terminal status; while waiting for a supplement, the request's time;
-    # otherwise the cutoff. More than one supplement request during processing is late by rule.
-    late = Q(supp_again=True) | (Q(due_at__isnull=False) & (
-        (finished & Q(finished_at__gt=F("due_at")))
-        | (open_ & Q(waiting_at__isnull=False) & Q(waiting_at__gt=F("due_at")))
-        | (open_ & Q(waiting_at__isnull=True) & Q(due_at__lt=c))))
-    return {
-        "late": late,
-        "granted": granted,
-        "timed": granted & Q(due_at__isnull=False),
-        "slow": granted & Q(due_at__isnull=False, finished_at__gt=F("due_at")),
-        "online": Q(channel=Channel.ONLINE),
-        "fee": Q(fee_total__gt=0),
-        "paid_online": Q(fee_total__gt=0, paid_online=True),
-        "e_result": granted & Q(e_result=True),
-        # 4.2: the lodged components are electronic, and so is the result when there is one
-        "digitised": Q(e_intake=True) & (~granted | Q(e_result=True)),
-        "reused": Q(reused=True),
-        "complained": Q(has_feedback=True) | Q(disliked=True),
-    }
+def conditions() -> dict[str, str]:
+    """The dossier counters as SQL conditions over one facts row (``facts_sql``)."""
+    return dict(facts_sql.CONDITIONS)
 
 
 # Counter names (besides "received") that dossier_counts returns per unit.
@@ -129,20 +65,14 @@ DOSSIER_COUNTS = ("late", "granted", "timed", "slow", "online", "fee", "paid_onl
                   "reused", "complained")
 
 
-def dossier_condition(name: str, w: Window) -> Q:
-    return _conditions(w)[name]
-
-
 def dossier_counts(w: Window, unit_ids=None) -> dict[int, dict[str, float]]:
-    """{resolving unit id: {received, late, …, elapsed, allowed}} in ONE grouped query."""
-    cond = _conditions(w)
-    start = Coalesce("clock_start", "received_at")
-    # Output names carry a prefix: an aggregate named like an alias would shadow it in the filters.
-    aggregates = {f"n_{name}": Count("pk", filter=cond[name]) for name in DOSSIER_COUNTS}
-    aggregates["n_elapsed"] = Sum(Seconds(F("finished_at"), start), filter=cond["timed"])
-    aggregates["n_allowed"] = Sum(Seconds(F("due_at"), start), filter=cond["timed"])
-    rows = dossier_base(w, unit_ids).values("resolving_unit_id").annotate(n_received=Count("pk"), **aggregates)
-    return {r.pop("resolving_unit_id"): {k[2:]: (v or 0) for k, v in r.items()} for r in rows}
+    """{resolving unit id: {received, late, …, elapsed, allowed}} in ONE grouped statement."""
+    sql, params = facts_sql.counts(w, unit_ids, DOSSIER_COUNTS)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [c[0] for c in cursor.description]
+        rows = cursor.fetchall()
+    return {row[0]: {k[2:]: (v or 0) for k, v in zip(names[1:], row[1:])} for row in rows}
 
 
 # --- feedback (PAKN) ------------------------------------------------------------------------------
