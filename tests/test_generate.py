@@ -103,20 +103,59 @@ def test_bulk_writes_exactly_what_the_services_write(world):
     transaction.savepoint_rollback(savepoint)
     assert not Dossier.objects.exists()
 
-    for fork in (False, True):  # built here, or in a forked process while this one writes
+    # built here or in a forked process while this one writes; events printed by the general diff or
+    # through the precompiled templates (generate_templates)
+    for fork, templates in ((False, False), (False, True), (True, True)):
         reset_sequences()
         savepoint = transaction.savepoint()
-        by_bulk = g.run_bulk(world, plans, batch_size=17, fork=fork)  # several batches
+        by_bulk = g.run_bulk(world, plans, batch_size=17, fork=fork, templates=templates)  # several batches
         written = dump()
         assert (by_bulk.dossiers, by_bulk.events) == (by_services.dossiers, by_services.events) == (60, len(
             reference["LedgerEvent"]))
         for table in reference:
-            assert written[table] == reference[table], (fork, table)
+            assert written[table] == reference[table], (fork, templates, table)
         assert ledger.verify() == []
         # no file kept for generated documents, but the scanned ones record their check
         assert not DossierDocument.objects.exclude(file="").exists()
         assert DossierDocument.objects.exclude(sha256="").exists()
         transaction.savepoint_rollback(savepoint)
+
+
+def test_templates_print_what_the_general_diff_prints(world):
+    """The template path's rows and ledger text equal the general diff's, byte for byte, on a few
+    hundred eventful lives whose ids cross 99 → 100 and 999 → 1000 inside a dossier (row keys then sort
+    differently as text); nearly every event goes through a compiled template."""
+    from motcua.dossiers.generate_templates import TemplateSim
+
+    start, until = window(4)
+    plans = list(g.plan(world, dossiers=300, start=start, until=until, seed=3, rates=EVENTFUL))
+    ids = {key: 97 if key == "dossier" else 995 if key == "events" else 98 for key in g._next_ids(connection)}
+    general = list(g._produce(world, plans, ids, {}, connection.vendor, 50, finish=False, templates=False))
+    by_templates = list(g._produce(world, plans, ids, {}, connection.vendor, 50, finish=False, templates=True))
+    assert by_templates == general
+    texts = [text for batch in general for text in batch["rows"]["events"][8::12]]  # each event's after
+    assert any('{"100":' in text and ',"99":' in text for text in texts)  # "100" before "99", as text
+    sim = TemplateSim(world, g._Numbers(ids, {}), connection.vendor)
+    for p in plans:
+        sim.run(p)
+    events = sum(len(p.commands) for p in plans)
+    assert sim.hits + sim.misses == events and sim.hits > 0.95 * events
+
+
+def test_a_template_gives_way_when_values_coincide():
+    """A compiled event checks the structure it was compiled for: a field set to the value it had, or a
+    constant that is not the compiled one, sends the event back to the general diff (None)."""
+    from motcua.dossiers import generate_templates as t
+
+    structure = (("diff", (("due_at", None, None), ("state", ("received",), ("processing",))), ()), ())
+    f = t._compile(structure, "{}")
+    old, new = {"due_at": "2026-01-05T01:00:00+00:00", "state": "received"}, {
+        "due_at": "2026-01-06T01:00:00+00:00", "state": "processing"}
+    assert f(old, new, {}, {}) == ('{"dossier":{"due_at":"2026-01-05T01:00:00+00:00","state":"received"}}',
+                                   '{"dossier":{"due_at":"2026-01-06T01:00:00+00:00","state":"processing"}}')
+    assert f(old, {**new, "due_at": old["due_at"]}, {}, {}) is None  # unchanged: not in the diff
+    assert f({**old, "state": "submitted"}, new, {}, {}) is None  # another constant
+    assert f({**old, "code": ""}, new, {}, {}) is None  # another field set
 
 
 def test_step_dues_on_epoch_seconds_equal_the_calendars(world):

@@ -1090,9 +1090,12 @@ def _setup() -> None:
 class _Row(dict):
     """A child row as ``ledger.snapshot`` renders it (keys in sorted order), with its canonical JSON text
     cached. Never changed once in a collection: a change makes a new row, so the row as it was before
-    the command stays intact for the event's ``before``."""
+    the command stays intact for the event's ``before``. Each table's rows have their own subclass
+    (``_row_type``: ``table`` names it), so that a row's text can be printed by its table's encoder."""
 
     __slots__ = ("text",)
+    nested = False
+    table = ""
 
 
 class _NestedRow(_Row):
@@ -1100,13 +1103,23 @@ class _NestedRow(_Row):
     printed with its keys sorted at every level."""
 
     __slots__ = ()
+    nested = True
 
 
 _NESTED = {"supplements"}
+_ROW_TYPES: dict[str, type] = {}
+
+
+def _row_type(key: str) -> type:
+    found = _ROW_TYPES.get(key)
+    if found is None:
+        base = _NestedRow if key in _NESTED else _Row
+        found = _ROW_TYPES[key] = type(f"_Row_{key}", (base,), {"__slots__": (), "table": key})
+    return found
 
 
 def _new_row(key: str, **values) -> _Row:
-    row = (_NestedRow if key in _NESTED else _Row)(_TEMPLATES[key])
+    row = _row_type(key)(_TEMPLATES[key])
     row.update(values)
     row.text = None
     return row
@@ -1122,7 +1135,7 @@ def _changed(row: _Row, **values) -> _Row:
 def _row_text(row: _Row) -> str:
     text = row.text
     if text is None:
-        text = row.text = _canon(row) if type(row) is _NestedRow else _sorted_canon(row)
+        text = row.text = _canon(row) if row.nested else _sorted_canon(row)
     return text
 
 
@@ -1863,10 +1876,23 @@ def _next_ids(connection) -> dict[str, int]:
     return result
 
 
+# Whether the bulk path prints ledger events through precompiled per-shape templates
+# (generate_templates.TemplateSim) rather than diffing every command's rows (_Sim.event).
+_USE_TEMPLATES = True
+
+
+def _simulator(templates: bool | None) -> type[_Sim]:
+    if _USE_TEMPLATES if templates is None else templates:
+        from motcua.dossiers.generate_templates import TemplateSim
+
+        return TemplateSim
+    return _Sim
+
+
 def _produce(world: World, plans: Iterable[Plan], ids: dict[str, int], counters: dict[str, int], vendor: str,
-             batch_size: int, finish: bool = True) -> Iterator[dict[str, Any]]:
+             batch_size: int, finish: bool = True, templates: bool | None = None) -> Iterator[dict[str, Any]]:
     """The built batches; with ``finish``, chained and prepared (``_finish``), ready to insert."""
-    sim = _Sim(world, _Numbers(ids, counters), vendor)
+    sim = _simulator(templates)(world, _Numbers(ids, counters), vendor)
     conversions = _converters(vendor)
     for p in plans:
         sim.run(p)
@@ -1895,7 +1921,7 @@ _FINISH_IN_WRITER = True
 
 
 def _pipelined(world: World, plans: Iterable[Plan], ids: dict[str, int], counters: dict[str, int], vendor: str,
-               batch_size: int, stats: dict[str, float]) -> Iterator[dict[str, Any]]:
+               batch_size: int, stats: dict[str, float], templates: bool | None = None) -> Iterator[dict[str, Any]]:
     """``_produce`` in a forked process, which plans and builds the next batch while this one writes
     the last. Planning in the builder spares handing the plans from one process to another; the
     batches cross as ``marshal`` bytes over a pipe (flat lists: several times cheaper to load than
@@ -1910,7 +1936,8 @@ def _pipelined(world: World, plans: Iterable[Plan], ids: dict[str, int], counter
         receiver.close()
         gc.disable()  # as in run_bulk (_no_cyclic_gc); this process ends with the run
         try:
-            for batch in _produce(world, plans, ids, counters, vendor, batch_size, finish=not _FINISH_IN_WRITER):
+            for batch in _produce(world, plans, ids, counters, vendor, batch_size, finish=not _FINISH_IN_WRITER,
+                                  templates=templates):
                 sender.send_bytes(marshal.dumps(batch))
             sender.send_bytes(marshal.dumps({"cpu": time.process_time()}))  # a forked process starts at 0
         except BaseException as exc:  # handed on to the writer, which raises it
@@ -1990,9 +2017,11 @@ def _fast_sqlite(connection, fresh: bool = False):
 
 
 def run_bulk(world: World, plans: Iterable[Plan], *, batch_size: int = 2000,
-             progress: Callable[[int], None] | None = None, fork: bool = False, using: str = "default") -> Result:
+             progress: Callable[[int], None] | None = None, fork: bool = False, using: str = "default",
+             templates: bool | None = None) -> Result:
     """Build the rows and events of the planned lives in memory and insert them in batches
-    (with ``fork``, planned and built in a child process while this one chains and writes)."""
+    (with ``fork``, planned and built in a child process while this one chains and writes;
+    ``templates`` chooses how events are printed, by default ``_USE_TEMPLATES``)."""
     from django.db import connections
 
     from motcua.dossiers.models import Counter, Dossier
@@ -2002,7 +2031,8 @@ def run_bulk(world: World, plans: Iterable[Plan], *, batch_size: int = 2000,
     ids = _next_ids(connection)
     counters = dict(Counter.objects.using(using).values_list("key", "value"))
     stats: dict[str, float] = {}
-    produce = functools.partial(_pipelined, stats=stats) if fork else _produce
+    produce = functools.partial(_pipelined, stats=stats, templates=templates) if fork else functools.partial(
+        _produce, templates=templates)
     conversions = _converters(connection.vendor) if fork and _FINISH_IN_WRITER else None
     fresh = not Dossier.objects.using(using).exists()
 
