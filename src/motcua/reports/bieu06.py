@@ -88,7 +88,8 @@ class Policy:
     def footnote(self) -> str:
         by = "theo ngày (giờ địa phương)" if self.granularity == Granularity.DATE else "theo thời điểm (đến giây)"
         due = ("hạn ban đầu ghi trên giấy tiếp nhận" if self.due == ORIGINAL
-               else "hạn hiện hành (đã tính tạm dừng, tính lại sau bổ sung và hẹn lại)")
+               else "hạn có hiệu lực tại thời điểm cuối kỳ (đã tính tạm dừng, tính lại sau bổ sung "
+                     "và hẹn lại trước thời điểm đó)")
         return (f"Trước hạn/đúng hạn/quá hạn so sánh thời điểm kết thúc xử lý với {due}, {by}. "
                 "Hồ sơ rút, dừng xử lý được tính là đã giải quyết đúng hạn; hồ sơ đang chờ bổ sung "
                 "cuối kỳ được tính là đang giải quyết trong hạn.")
