@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
+from reports_support import run_command
 from motcua import demo
 from motcua.calendar.core import TZ
 from motcua.dossiers import generate as g
@@ -23,13 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def report(*args) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("report", *args, stdout=out, stderr=err)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    return code, out.getvalue(), err.getvalue()
+    return run_command("report", *args)
 
 
 @pytest.fixture

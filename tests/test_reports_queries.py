@@ -12,33 +12,18 @@ import datetime as dt
 
 import pytest
 
-from motcua import demo
-from motcua.calendar.core import TZ
-from motcua.dossiers import generate as g
+from reports_support import MONTHS, generate_history, months
 from motcua.dossiers.models import Dossier
 from motcua.org.models import OrgUnit
 from motcua.reports import queries
 from motcua.reports.bieu06 import Period, Policy, ReportError, build, check
 
-DOSSIERS, MONTHS = 3000, 8
-UNTIL = dt.datetime(2026, 6, 30, 17, 0, tzinfo=TZ)
-
-
-def months(first: dt.date, count: int) -> list[Period]:
-    periods = []
-    for _ in range(count):
-        following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        periods.append(Period(first, following - dt.timedelta(days=1)))
-        first = following
-    return periods
+DOSSIERS = 3000
 
 
 @pytest.fixture
 def history(db):
-    demo.load_demo()
-    g.provide_role_holders()
-    g.generate(dossiers=DOSSIERS, months=MONTHS, seed=7, until=UNTIL, fork=False)
-    assert Dossier.objects.count() == DOSSIERS
+    generate_history(DOSSIERS, seed=7)
 
 
 def test_identities_and_carry_over_hold_on_generated_history(history, django_assert_num_queries):

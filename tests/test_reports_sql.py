@@ -15,32 +15,17 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from motcua import demo
-from motcua.calendar.core import TZ
-from motcua.dossiers import generate as g
+from reports_support import MONTHS, generate_history, months
 from motcua.dossiers.models import Dossier
 from motcua.reports import queries
 from motcua.reports.bieu06 import Period, Policy, check
 
-DOSSIERS, MONTHS = 2500, 8
-UNTIL = dt.datetime(2026, 6, 30, 17, 0, tzinfo=TZ)
-
-
-def months(first: dt.date, count: int) -> list[Period]:
-    periods = []
-    for _ in range(count):
-        following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        periods.append(Period(first, following - dt.timedelta(days=1)))
-        first = following
-    return periods
+DOSSIERS = 2500
 
 
 @pytest.fixture
 def history(db):
-    demo.load_demo()
-    g.provide_role_holders()
-    g.generate(dossiers=DOSSIERS, months=MONTHS, seed=11, until=UNTIL, fork=False)
-    assert Dossier.objects.count() == DOSSIERS
+    generate_history(DOSSIERS, seed=11)
 
 
 def as_table(report):

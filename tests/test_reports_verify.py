@@ -14,15 +14,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import io
 
 import pytest
-from django.core.management import call_command
 
 import factories
-from motcua import demo
+from reports_support import MONTHS, generate_history, months, run_command
 from motcua.calendar import TZ, Duration
-from motcua.dossiers import generate as g
 from motcua.dossiers import services as s
 from motcua.dossiers.files import Upload
 from motcua.dossiers.models import Dossier, Extension
@@ -30,36 +27,17 @@ from motcua.reports import from_ledger, queries
 from motcua.reports.bieu06 import Period, Policy
 from motcua.reports.verify import TOTAL, verify
 
-DOSSIERS, MONTHS = 2000, 8
-UNTIL = dt.datetime(2026, 6, 30, 17, 0, tzinfo=TZ)
+DOSSIERS = 2000
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def report(*args) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("report", *args, stdout=out, stderr=err)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    return code, out.getvalue(), err.getvalue()
-
-
-def months(first: dt.date, count: int) -> list[Period]:
-    periods = []
-    for _ in range(count):
-        following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        periods.append(Period(first, following - dt.timedelta(days=1)))
-        first = following
-    return periods
+    return run_command("report", *args)
 
 
 @pytest.fixture
 def history(db):
-    demo.load_demo()
-    g.provide_role_holders()
-    g.generate(dossiers=DOSSIERS, months=MONTHS, seed=5, until=UNTIL, fork=False)
-    assert Dossier.objects.count() == DOSSIERS
+    generate_history(DOSSIERS, seed=5)
 
 
 def as_known_at_end(f, period: Period):
