@@ -37,12 +37,18 @@ def months(first: dt.date, count: int) -> list[Period]:
     return periods
 
 
-def run_command(name: str, *args) -> tuple[int, str, str]:
-    """``motcua <name> …`` in-process: (exit status, standard output, standard error)."""
-    out, err = io.StringIO(), io.StringIO()
+def run_command(name: str, *args, binary: bool = False) -> tuple[int, str | bytes, str]:
+    """``motcua <name> …`` in-process: (exit status, standard output, standard error). With ``binary``
+    standard output is a byte stream (as a terminal's is) and comes back as bytes."""
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="utf-8") if binary else io.StringIO()
+    err = io.StringIO()
     try:
         call_command(name, *args, stdout=out, stderr=err)
         code = 0
     except SystemExit as exc:
         code = exc.code
+    if binary:
+        out.flush()
+        return code, raw.getvalue(), err.getvalue()
     return code, out.getvalue(), err.getvalue()

@@ -11,9 +11,9 @@ import subprocess
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from openpyxl import load_workbook
 
+from reports_support import run_command
 from motcua.accounts.models import Role
 from motcua.catalog.models import Level, OnlineMode, Procedure, ProcedureVariant, TimeUnit, VersionStatus, WorkflowStep
 from motcua.catalog.search import receiving_desks, versions_in_force
@@ -185,18 +185,7 @@ def test_the_demo_catalogue_agrees_with_the_portal_desk_rule(db):
 # --- the command -----------------------------------------------------------------------------------
 
 def report(*args, binary: bool = False) -> tuple[int, str | bytes, str]:
-    raw = io.BytesIO()
-    out = io.TextIOWrapper(raw, encoding="utf-8") if binary else io.StringIO()
-    err = io.StringIO()
-    try:
-        call_command("report", *args, stdout=out, stderr=err)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    if binary:
-        out.flush()
-        return code, raw.getvalue(), err.getvalue()
-    return code, out.getvalue(), err.getvalue()
+    return run_command("report", *args, binary=binary)
 
 
 PERIOD = ["--form", "07b", "--from", "2026-01-01", "--to", "2026-03-31"]

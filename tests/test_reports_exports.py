@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from openpyxl import load_workbook
 
+from reports_support import run_command
 from motcua import demo
 from motcua.calendar.core import TZ
 from motcua.dossiers import generate as g
@@ -31,18 +31,7 @@ FIRST_DATA_ROW = 16
 
 
 def report(*args, binary: bool = False) -> tuple[int, str | bytes, str]:
-    raw = io.BytesIO()
-    out = io.TextIOWrapper(raw, encoding="utf-8") if binary else io.StringIO()
-    err = io.StringIO()
-    try:
-        call_command("report", *args, stdout=out, stderr=err)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    if binary:
-        out.flush()
-        return code, raw.getvalue(), err.getvalue()
-    return code, out.getvalue(), err.getvalue()
+    return run_command("report", *args, binary=binary)
 
 
 def pdftotext(path: Path, *options: str) -> str:
