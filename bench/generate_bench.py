@@ -28,6 +28,13 @@ def main() -> None:
     parser.add_argument("--services", type=int, default=100, help="dossiers written by the services path (anchor)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the database (its path is printed)")
+    parser.add_argument("--general", action="store_true",
+                        help="print the ledger events by the general diff instead of the precompiled templates")
+    parser.add_argument("--compare-printers", type=int, default=0, metavar="N",
+                        help="also build N planned dossiers in this process by both event printers, in turns "
+                             "(the least CPU of 3 turns each: steadier than the pipeline on busy cores)")
+    parser.add_argument("--finish-in", choices=("writer", "builder"),
+                        help="which process chains the hashes and prepares the SQL values (default: the setting)")
     args = parser.parse_args()
 
     folder = tempfile.mkdtemp(prefix="motcua-generate-bench-")
@@ -61,8 +68,10 @@ def main() -> None:
     services = g.run_services(world, g.plan(world, dossiers=args.services, start=start, until=until,
                                             seed=args.seed + 1))
     # The bulk path: this process plans and writes, a forked one builds the rows and events.
+    if args.finish_in:
+        g._FINISH_IN_WRITER = args.finish_in == "writer"
     bulk = g.run_bulk(world, g.plan(world, dossiers=args.dossiers, start=start, until=until, seed=args.seed),
-                      fork=True)
+                      fork=True, templates=not args.general)
     size = Path(folder, "motcua.sqlite3").stat().st_size
     total = Dossier.objects.count()
     assert total == args.services + args.dossiers, total
@@ -85,15 +94,43 @@ def main() -> None:
     # the rate it would reach with two cores of its own (the busier process sets the pace).
     writer_cpu, builder_cpu = bulk.cpu_seconds * per, bulk.builder_cpu_seconds * per
     own_cores = 1e6 / max(writer_cpu, builder_cpu)
+    print(f"events printed by {'the general diff' if args.general else 'precompiled templates'}; hashes chained "
+          f"and SQL values prepared in the {'writer' if g._FINISH_IN_WRITER else 'builder'}")
     print(f"bulk CPU: writer {writer_cpu:,.0f} µs/dossier, builder {builder_cpu:,.0f} µs/dossier "
           f"→ {own_cores:,.0f} dossiers/s with two idle cores; load average {os.getloadavg()[0]:.1f} at the end")
     print(f"bulk / target ({TARGET:,}/s): {bulk.rate / TARGET:.2f}×   "
           f"bulk / services (same run): {bulk.rate / services.rate:,.0f}×   "
           f"two idle cores / target: {own_cores / TARGET:.2f}×")
+    if args.compare_printers:
+        compare_printers(g, world, start, until, args.compare_printers, args.seed)
     if args.keep:
         print(f"kept: {folder}")
     else:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def compare_printers(g, world, start, until, n: int, seed: int) -> None:
+    """Builder CPU per dossier (rows and ledger text, no planning) by the general diff and by the
+    precompiled templates, on the same plans; the two outputs must be identical."""
+    import gc
+
+    plans = list(g.plan(world, dossiers=n, start=start, until=until, seed=seed))
+    ids = {key: 1 for key in ("dossier", *g.COLLECTION_KEYS, "events")}
+    best: dict[bool, float] = {}
+    outputs = {}
+    gc.disable()
+    try:
+        for _ in range(3):
+            for templates in (False, True):
+                began = time.process_time()
+                outputs[templates] = list(g._produce(world, plans, ids, {}, "sqlite", 2000, finish=False,
+                                                     templates=templates))
+                best[templates] = min(best.get(templates, 1e9), (time.process_time() - began) / n * 1e6)
+    finally:
+        gc.enable()
+    assert outputs[False] == outputs[True], "the two printers differ"
+    print(f"builder CPU without planning ({n:,} dossiers, least of 3): general diff {best[False]:,.0f} µs/dossier, "
+          f"precompiled templates {best[True]:,.0f} µs/dossier (identical output)")
 
 
 if __name__ == "__main__":

@@ -1166,10 +1166,16 @@ def _iso_of(ts: int) -> str:
     return f"{text}T{hour:02d}:{minute:02d}:{second:02d}+00:00"
 
 
-def _decimal_json(value) -> str:
-    from motcua.dossiers.ledger import _to_json
+_DECIMALS: dict[Any, str] = {}  # a handful of time limits and extensions: printed once each
 
-    return _to_json(Decimal(value))
+
+def _decimal_json(value) -> str:
+    found = _DECIMALS.get(value)
+    if found is None:
+        from motcua.dossiers.ledger import _to_json
+
+        found = _DECIMALS[value] = _to_json(Decimal(value))
+    return found
 
 
 class _Numbers:

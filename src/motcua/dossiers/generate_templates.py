@@ -141,11 +141,26 @@ def _compile(structure: tuple, all_null: str) -> Callable:
                 expressions.append(repr(("," if n else "") + piece[0]))
                 expressions += piece[side]
             expressions.append(repr("}"))
-            add(f"    {name} = " + " + ".join(_merge(expressions)))
+            add(f"    {name} = " + _format(expressions))
         add("    return b, a")
     namespace: dict[str, Any] = {"T": g._value_text, "R": _row_text, "S": _dossier_text, "A": all_null}
     exec("\n".join(lines), namespace)  # noqa: S102 - code generated above from field names only
     return namespace["f"]
+
+
+def _format(expressions: list[str]) -> str:
+    """One ``%`` format of the pieces (a single allocation, where ``+`` would copy the growing text
+    once per piece): the constant pieces in the format, the others as its arguments."""
+    fmt, args = [], []
+    for expression in _merge(expressions):
+        if expression[:1] in "'\"":
+            fmt.append(eval(expression).replace("%", "%%"))  # noqa: S307 - our own literals
+        else:
+            fmt.append("%s")
+            args.append(expression)
+    if not args:
+        return repr("".join(fmt).replace("%%", "%"))
+    return f"{''.join(fmt)!r} % ({', '.join(args)},)"
 
 
 def _merge(expressions: list[str]) -> list[str]:
