@@ -1,23 +1,26 @@
 """Precompiled ledger-event templates for the history generator's bulk path.
 
 ``generate._Sim.event`` finds what a command changed by comparing every field it set and every child
-row it touched, then sorts and prints the pieces as ``ledger._canonical`` would. For a given procedure
-variant, channel and life shape (the sequence of commands) the *structure* of each event is always the
-same: the same dossier fields change, the same child rows are added or replaced, in the same order.
-``_TemplateSim`` therefore compiles, the first time it meets an event of a shape, a small straight-line
-function that prints that event's before/after text from the simulation's state directly: the
-constant JSON (keys, braces, commas) pre-joined, a slot per value.
+row it touched, then sorts and prints the pieces as ``ledger._canonical`` would. Across dossiers the
+*structure* of an event repeats: for the same outline (the dossier fields the command set, the child
+rows it touched, by position) the same fields change and the same rows are added or replaced, in the
+same order. ``TemplateSim`` therefore compiles, the first time it meets a structure, a small
+straight-line function that prints the event's before/after text from the simulation's state directly:
+the constant JSON (keys, braces, commas, and values that are constants there: ``null``, flags, states)
+in one ``%`` format, a slot per other value. Rows are printed by one compiled format per table.
 
 Each compiled function first checks, cheaply, that the structure really is the compiled one (every
-field it prints as changed did change, every field it leaves out did not, the same rows were touched,
-and the rows' keys sort the same way as text: "100" sorts before "99"). When a check fails — values
-that happen to coincide — it returns None and the general ``_Sim.event`` prints the event instead, so
-the text is always exactly the general path's (tests/test_generate.py compares both with the services).
+field it prints as changed did change, every field it leaves out did not, each constant is the
+compiled one, the same rows were touched, and the rows' keys sort the same way as text: "100" sorts
+before "99"). When a check fails it returns None and the next compiled variant, or finally the general
+``_Sim.event``, prints the event, so the text is always exactly the general path's
+(tests/test_generate.py compares both printers with each other and with the services).
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from django.db import models
 
@@ -26,13 +29,10 @@ from motcua.dossiers import generate as g
 __all__ = ["TemplateSim"]
 
 
-class _Mismatch(Exception):
-    """The event's structure is not the compiled one (raised inside compiled code via lookups)."""
-
-
-def _structure(sim: g._Sim, first: bool) -> tuple | None:
-    """The event's structure as ``_Sim.event`` would find it: (dossier part, collection parts), or None
-    when it cannot be templated (rows whose keys would not sort as compiled)."""
+def _structure(sim: g._Sim, first: bool) -> tuple:
+    """The event's structure as ``_Sim.event`` would find it: the dossier part (``("first",)``, or the
+    changed fields with the values a template may print as constants, and the unchanged ones), and per
+    touched collection the rows (position, new / changed / same) and the printed ones in key order."""
     d, old = sim.d, sim.old
     if first:
         dossier = ("first",)
@@ -46,12 +46,13 @@ def _structure(sim: g._Sim, first: bool) -> tuple | None:
         rows = []
         for i, was in changes.items():
             row = col[i]
+            row_key = f'"{row["id"]:d}":'
             if was is None:
-                rows.append(('"%d":' % row["id"], i, "new"))
+                rows.append((row_key, i, "new"))
             elif was is not row and was != row:
-                rows.append(('"%d":' % row["id"], i, "changed"))
+                rows.append((row_key, i, "changed"))
             else:
-                rows.append(('"%d":' % row["id"], i, "same"))
+                rows.append((row_key, i, "same"))
         live = sorted(r for r in rows if r[2] != "same")
         parts.append((key, tuple((i, kind) for _, i, kind in rows), tuple(i for _, i, _ in live)))
     return dossier, tuple(parts)
@@ -154,7 +155,7 @@ def _format(expressions: list[str]) -> str:
     fmt, args = [], []
     for expression in _merge(expressions):
         if expression[:1] in "'\"":
-            fmt.append(eval(expression).replace("%", "%%"))  # noqa: S307 - our own literals
+            fmt.append(eval(expression).replace("%", "%%"))  # our own literals
         else:
             fmt.append("%s")
             args.append(expression)
@@ -168,7 +169,7 @@ def _merge(expressions: list[str]) -> list[str]:
     merged: list[str] = []
     for expression in expressions:
         if merged and expression[:1] in "'\"" and merged[-1][:1] in "'\"":
-            merged[-1] = repr(eval(merged[-1]) + eval(expression))  # noqa: S307 - our own literals
+            merged[-1] = repr(eval(merged[-1]) + eval(expression))  # our own literals
         else:
             merged.append(expression)
     return merged
@@ -191,9 +192,9 @@ def _printer(model, keys: list[str]) -> Callable[[dict], str] | None:
         if isinstance(f, models.JSONField):
             return None  # nested values: printed with sorted keys by the general encoder
         if isinstance(f, models.BooleanField):
-            lines.append(f"    v{n} = B[r[{key!r}]]")  # KeyError for a non-bool (1 would pass: none is)
+            lines.append(f"    v{n} = B[r[{key!r}]]")  # KeyError for a non-bool (the replay sets bools)
         elif isinstance(f, (models.IntegerField, models.AutoField, models.ForeignKey)):
-            if not f.null:
+            if not f.null:  # None raises TypeError; the replay never puts a bool in an integer field
                 slots[-1] += "%d"
                 values.append(f"r[{key!r}]")
                 continue
