@@ -246,6 +246,11 @@ def test_from_home_to_a_bar_and_its_dossiers_in_a_browser(live_server, page, tmp
     page.get_by_role("button", name="Xem", exact=True).click()
     page.locator("#kenh svg").wait_for()
     a11y.assert_accessible(page, "reports-dashboard")
+    # every label of every chart is drawn inside its picture (long procedure names are shortened)
+    outside = page.evaluate("""() => [...document.querySelectorAll('svg.chart text')].filter(t => {
+        const box = t.getBBox(), view = t.ownerSVGElement.viewBox.baseVal;
+        return box.x < 0 || box.x + box.width > view.width; }).map(t => t.textContent)""")
+    assert outside == []
     page.screenshot(path=str(a11y.ARTIFACTS / "reports-dashboard.png"), full_page=True)
     bar = page.locator('#kenh svg a[aria-label^="Trực tuyến"]')
     shown = int(re.search(r": (\d+) hồ sơ", bar.get_attribute("aria-label")).group(1))

@@ -27,14 +27,16 @@ def hbars(title: str, bars: list[Bar], *, maximum: float | None = None, colour: 
     """Horizontal bars, one row per item, the label at the left and the value at the bar's end."""
     row, top = 26, 8
     height = top * 2 + row * max(len(bars), 1)
-    span = width - label_width - 90
+    # room right of the longest bar for the longest value text (13-px DejaVu Sans ≈ 7.5 px a character)
+    span = width - label_width - max([60] + [int(len(b.text) * 7.5) + 12 for b in bars])
+    fits = int((label_width - 12) / 7.5)  # characters of 13-px DejaVu Sans that fit left of the bars
     biggest = maximum if maximum is not None else max([b.value for b in bars] + [1])
     parts = [f'<svg class="chart" role="group" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
              f'width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">']
     for i, b in enumerate(bars):
         y = top + i * row
         length = 0 if biggest <= 0 else max(1.0, span * b.value / biggest) if b.value else 0
-        label = b.label if len(b.label) <= 38 else b.label[:37] + "…"
+        label = b.label if len(b.label) <= fits else b.label[:fits - 1] + "…"  # the full name is in the table
         parts.append(
             f'<a href="{escape(b.href)}" aria-label="{escape(f"{b.label}: {b.text}")}">'
             f'<text x="{label_width - 8}" y="{y + 17}" text-anchor="end" font-size="13" fill="#1b1b1b">{escape(label)}</text>'

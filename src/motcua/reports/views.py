@@ -139,15 +139,15 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
          ("Đã giải quyết", [Bar(m["label"], m["resolved"], m["resolved_href"], f"{m['resolved']} hồ sơ")
                             for m in board.trend])])
     rate_chart = charts.hbars("Tỷ lệ giải quyết đúng hạn theo cơ quan", [
-        Bar(u["name"], u["rate"], u["resolved_href"], f"{u['rate']:.1f} % ({u['resolved']} hồ sơ)")
+        Bar(u["name"], u["rate"], u["resolved_href"], f"{u['rate']:.1f} % ({u['resolved']} hồ sơ)".replace(".", ","))
         for u in board.units], maximum=100, colour=charts.COLOURS[1])
     channel_chart = charts.hbars("Kênh tiếp nhận hồ sơ", [
         Bar(c["name"], c["count"], c["href"], f"{c['count']} hồ sơ") for c in board.channels])
     procedure_chart = charts.hbars("Thủ tục giải quyết lâu nhất (trung vị, ngày làm việc)", [
-        Bar(f"{p['code']} {p['name']}", p["median_days"], p["href"], f"{p['median_days']:.2f} ngày")
+        Bar(f"{p['code']} {p['name']}", p["median_days"], p["href"], f"{p['median_days']:.2f} ngày".replace(".", ","))
         for p in board.procedures], colour=charts.COLOURS[2])
     step_chart = charts.hbars("Bước xử lý lâu nhất (trung vị, ngày làm việc)", [
-        Bar(f"{s['code']} · {s['order']}. {s['name']}", s["median_days"], s["href"], f"{s['median_days']:.2f} ngày")
+        Bar(f"{s['code']} · {s['order']}. {s['name']}", s["median_days"], s["href"], f"{s['median_days']:.2f} ngày".replace(".", ","))
         for s in board.steps], colour=charts.COLOURS[3])
     return render(request, "reports/dashboard.html", {
         **context, "board": board, "unit": unit, "period": period, "trend_chart": trend_chart,
