@@ -6,9 +6,9 @@ counted. No correlated subquery runs per dossier: at a province-year (3,000,000 
 documents) the old EXISTS lookups cost a minute; see README "Service index (QĐ 766)", "Speed".
 
 4.3 "reused": a lodged file whose SHA-256 the same applicant had already lodged in a dossier they
-submitted earlier. One window over the applicant's documents gives, per (applicant, SHA-256), the
-first submission instant that holds it; the file is reused when that instant is before its own
-dossier's submission. Every document of the applicant counts as "earlier", whatever its stage or
+submitted earlier. One window over the documents joined to their dossiers gives, per (applicant,
+SHA-256), the first submission instant that holds it; the file is reused when that instant is before
+its own dossier's submission (the dossiers with such a file, DISTINCT, are joined). Every document of the applicant counts as "earlier", whatever its stage or
 when it was added (as the earlier dossier holds it now).
 
 Every counter is a condition over the ``facts`` columns, written here once (``CONDITIONS``) and used
@@ -71,7 +71,8 @@ def facts(w, unit_ids=None) -> tuple[str, dict]:
     # The applicant's documents that can be "earlier" for a counted dossier: its dossiers submitted
     # before the window ends (a counted dossier is submitted before it is received). For a few units,
     # only the applicants of their dossiers.
-    own = "" if unit_ids is None else (f" AND od.applicant_id IN (SELECT d.applicant_id FROM {_D} d WHERE {dossiers})")
+    own = "" if unit_ids is None else f" AND od.applicant_id IN (SELECT d.applicant_id FROM {_D} d WHERE {dossiers})"
+    mine = "" if unit_ids is None else f" AND dossier_id IN (SELECT d.id FROM {_D} d WHERE {dossiers})"
     sql = f"""
 SELECT d.id, d.resolving_unit_id AS unit_id, d.channel, d.fee_total, d.finished_at, d.due_at,
        COALESCE(d.clock_start, d.received_at) AS clock_start,
@@ -82,7 +83,8 @@ SELECT d.id, d.resolving_unit_id AS unit_id, d.channel, d.fee_total, d.finished_
             WHEN s.waiting_at IS NOT NULL THEN CASE WHEN s.waiting_at > d.due_at THEN 1 ELSE 0 END
             WHEN d.due_at < %(cutoff)s THEN 1 ELSE 0 END AS late,
        CASE WHEN p.dossier_id IS NULL THEN 0 ELSE 1 END AS paid_online,
-       COALESCE(x.e_result, 0) AS e_result, COALESCE(x.e_intake, 0) AS e_intake, COALESCE(x.reused, 0) AS reused,
+       COALESCE(x.e_result, 0) AS e_result, COALESCE(x.e_intake, 0) AS e_intake,
+       CASE WHEN r.dossier_id IS NULL THEN 0 ELSE 1 END AS reused,
        CASE WHEN fb.dossier_id IS NULL THEN 0 ELSE 1 END AS has_feedback,
        CASE WHEN ev.dossier_id IS NULL THEN 0 ELSE 1 END AS disliked
 FROM {_D} d
@@ -92,16 +94,17 @@ LEFT JOIN (SELECT dossier_id, COUNT(*) AS n,
            GROUP BY dossier_id) s ON s.dossier_id = d.id
 LEFT JOIN (SELECT DISTINCT dossier_id FROM {_PAY}
            WHERE method = '{PaymentMethod.ONLINE.value}' AND paid_at < %(cutoff)s) p ON p.dossier_id = d.id
-LEFT JOIN (SELECT a.dossier_id,
-                  MAX(CASE WHEN a.stage = '{RESULT}' THEN 1 ELSE 0 END) AS e_result,
-                  MAX(CASE WHEN a.stage <> '{RESULT}' THEN 1 ELSE 0 END) AS e_intake,
-                  MAX(CASE WHEN a.stage <> '{RESULT}' AND a.first_at < a.submitted_at THEN 1 ELSE 0 END) AS reused
+LEFT JOIN (SELECT dossier_id, MAX(CASE WHEN stage = '{RESULT}' THEN 1 ELSE 0 END) AS e_result,
+                  MAX(CASE WHEN stage <> '{RESULT}' THEN 1 ELSE 0 END) AS e_intake
+           FROM {_DOC} WHERE sha256 <> '' AND added_at < %(cutoff)s{mine}
+           GROUP BY dossier_id) x ON x.dossier_id = d.id
+LEFT JOIN (SELECT DISTINCT a.dossier_id
            FROM (SELECT o.dossier_id, o.stage, o.added_at, od.submitted_at,
                         MIN(od.submitted_at) OVER (PARTITION BY od.applicant_id, o.sha256) AS first_at
                  FROM {_DOC} o JOIN {_D} od ON od.id = o.dossier_id
                  WHERE o.sha256 <> '' AND od.submitted_at < %(ends)s{own}) a
-           WHERE a.added_at < %(cutoff)s
-           GROUP BY a.dossier_id) x ON x.dossier_id = d.id
+           WHERE a.stage <> '{RESULT}' AND a.added_at < %(cutoff)s AND a.first_at < a.submitted_at) r
+          ON r.dossier_id = d.id
 LEFT JOIN (SELECT DISTINCT dossier_id FROM {_FB}
            WHERE dossier_id IS NOT NULL AND submitted_at < %(cutoff)s) fb ON fb.dossier_id = d.id
 LEFT JOIN (SELECT dossier_id FROM {_EV} WHERE satisfaction <= 2 AND rated_at < %(cutoff)s) ev ON ev.dossier_id = d.id
