@@ -291,6 +291,46 @@ def test_drilldown_lists_exactly_what_cost_points(history):
         drilldown(Q1, row.unit, "9.9")
 
 
+def test_reuse_is_the_same_applicants_file_from_an_earlier_dossier(history):
+    """4.3 as the set-based SQL reads it: the same SHA-256 in an earlier dossier of the SAME applicant."""
+    import uuid
+
+    from motcua.accounts.models import Applicant
+
+    base = Dossier.objects.filter(received_at__gte=Q1.starts, received_at__lt=Q1.ends).order_by("pk").first()
+    root = OrgUnit.objects.get(parent__isnull=True)
+    before = compute(Q1).total.counts
+
+    def copy(applicant, day):
+        at = dt.datetime(2026, 1, day, 9, 0, tzinfo=TZ)
+        d = Dossier.objects.get(pk=base.pk)
+        d.pk, d.reference, d.code, d.book_number, d.idempotency_key, d.current_step = None, uuid.uuid4(), None, None, None, None
+        d.applicant, d.submitted_at, d.received_at = applicant, at, at
+        d.save()
+        return d
+
+    def lodge(d, sha, stage=DocumentStage.INTAKE):
+        DossierDocument.objects.create(dossier=d, stage=stage, name="Căn cước", kind="copy", sha256=sha,
+                                       added_at=d.received_at)
+
+    p = Applicant.objects.create(kind="citizen", full_name="Người thứ nhất", cccd="079999000001")
+    q = Applicant.objects.create(kind="citizen", full_name="Người thứ hai", cccd="079999000002")
+    first, again, other, twice = copy(p, 5), copy(p, 12), copy(q, 13), copy(q, 14)
+    card, own = "cd" * 32, "ef" * 32
+    lodge(first, card)
+    lodge(again, card)           # p gave it before: reused
+    lodge(other, card)           # q never did: another applicant's file is not theirs
+    lodge(twice, own)
+    lodge(twice, own)            # twice in one dossier: not from an earlier one
+    lodge(first, "aa" * 32, DocumentStage.RESULT)
+    lodge(other, "aa" * 32)      # p's result, lodged by q: not reused either
+    after = compute(Q1).total.counts
+    assert after["received"] == before["received"] + 4
+    assert after["reused"] == before["reused"] + 1
+    not_reused = set(drilldown(Q1, root, "4.3").items.values_list("pk", flat=True))
+    assert {first.pk, other.pk, twice.pk} <= not_reused and again.pk not in not_reused
+
+
 @pytest.mark.django_db
 def test_incomplete_procedures_cost_points_in_1_3():
     import factories
