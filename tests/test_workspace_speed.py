@@ -7,6 +7,10 @@ client, and the median server time (middleware, view, queries and template) must
 page that scanned the dossiers or looked a calendar up per row would take. The timings are written
 to test-artifacts/workspace-speed-<database>.txt.
 
+On SQLite the server's time is the CPU time the request takes in this process (the database is a
+library inside it): ``make test`` runs the SQLite and PostgreSQL passes side by side on two cores, so
+wall time there also counts the moments the other pass holds the core. Both figures are written.
+
 The 200 ms bound is the issue's, for the demo's database (SQLite, what ``make demo`` serves). On
 PostgreSQL every query is a round trip to another process competing for the same two cores, and the
 medians move by 2–3× with the machine's load (70–350 ms measured while other test runs shared it), so
@@ -38,14 +42,22 @@ def bound_ms() -> int:
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
-def median_ms(client, url: str, runs: int = 5) -> tuple[float, int]:
+def median_ms(client, url: str, runs: int = 5) -> tuple[float, float, int]:
+    """Median wall and CPU milliseconds of ``runs`` requests, and the last status."""
     client.get(url)  # warm: compiled templates and calendars are kept between requests in a server too
-    times = []
+    wall, cpu = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), response.status_code
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    return statistics.median(wall), statistics.median(cpu), response.status_code
+
+
+def server_ms(wall: float, cpu: float) -> float:
+    """What the bound applies to: CPU time in this process on SQLite (the whole server is here), wall
+    time on PostgreSQL (the database works in its own processes)."""
+    return cpu if connection.vendor == "sqlite" else wall
 
 
 @pytest.mark.slow
@@ -89,13 +101,15 @@ def test_main_pages_render_in_under_200_ms_with_100000_dossiers(client):
         return f"{n:,}".replace(",", ".")
 
     lines = [f"{connection.vendor}: {dots(DOSSIERS)} hồ sơ, {dots(result.events)} sự kiện sổ cái (sinh trong "
-             f"{result.seconds:.0f} s); thời gian máy chủ, trung vị của 5 lần; giới hạn {bound_ms()} ms"]
+             f"{result.seconds:.0f} s); trung vị của 5 lần: thời gian thực, thời gian CPU; giới hạn {bound_ms()} ms "
+             f"cho {'CPU' if connection.vendor == 'sqlite' else 'thời gian thực'}"]
     slow = []
     for username, url, label in pages:
         client.force_login(User.objects.get(username=username))
-        ms, status = median_ms(client, url)
-        lines.append(f"{ms:7.1f} ms  {status}  {label}  {url}")
+        wall, cpu, status = median_ms(client, url)
+        lines.append(f"{wall:7.1f} ms {cpu:7.1f} ms CPU  {status}  {label}  {url}")
         assert status == 200, (label, url, status)
+        ms = server_ms(wall, cpu)
         if ms >= bound_ms():
             slow.append(f"{label}: {ms:.0f} ms")
     ARTIFACTS.mkdir(exist_ok=True)
