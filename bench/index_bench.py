@@ -193,7 +193,7 @@ class SideRows:
                          "application/pdf" if sha else "", 250_000 if sha else 0, at))
 
         for d in dossiers:
-            pk, channel, state, applicant, unit = d[0], d[2], d[3], d[7], d[10]
+            pk, channel, applicant, unit = d[0], d[2], d[7], d[10]
             submitted, received, finished, outcome = d[11], d[12], d[18], d[22]
             scanned = channel == "online" or r.random() < 0.7
             at = submitted if channel == "online" else received

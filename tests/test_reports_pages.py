@@ -123,8 +123,8 @@ def test_a_department_leader_sees_only_the_department(history, client):
 
 
 @pytest.mark.parametrize("url, message", [
-    (f"/bao-cao/bieu-06/?tu=2026-02-30&den=2026-03-31", "Từ ngày “2026-02-30” không phải ngày hợp lệ (dd/mm/yyyy)."),
-    (f"/bao-cao/bieu-06/?tu=2026-03-31&den=2026-01-01", "Ngày kết thúc kỳ báo cáo (01/01/2026) trước ngày bắt đầu (31/03/2026)."),
+    ("/bao-cao/bieu-06/?tu=2026-02-30&den=2026-03-31", "Từ ngày “2026-02-30” không phải ngày hợp lệ (dd/mm/yyyy)."),
+    ("/bao-cao/bieu-06/?tu=2026-03-31&den=2026-01-01", "Ngày kết thúc kỳ báo cáo (01/01/2026) trước ngày bắt đầu (31/03/2026)."),
     (f"/bao-cao/bieu-06/?{Q1}&nhom=tinh", "Cách nhóm “tinh” không hợp lệ (lĩnh vực, cơ quan hoặc thủ tục)."),
     (f"/bao-cao/bieu-06/?{Q1}&format=docx", "Định dạng “docx” không hợp lệ"),
     (f"/bao-cao/bieu-06/?{Q1}&so_sanh=gio", "Cách so sánh “gio” không hợp lệ (date hoặc instant)."),

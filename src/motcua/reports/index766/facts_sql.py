@@ -34,7 +34,7 @@ _PAY, _FB, _EV = Payment._meta.db_table, Feedback._meta.db_table, Evaluation._me
 RESULT, GRANTED, ONLINE = DocumentStage.RESULT.value, Outcome.GRANTED.value, Channel.ONLINE.value
 
 # The counters over one facts row ``f`` (0/1 flags and the dossier's own columns).
-_TIMED = f"(f.granted = 1 AND f.due_at IS NOT NULL)"
+_TIMED = "(f.granted = 1 AND f.due_at IS NOT NULL)"
 CONDITIONS: dict[str, str] = {
     "late": "f.late = 1",
     "granted": "f.granted = 1",
