@@ -167,8 +167,8 @@ def _reference(period: Period, cutoff: dt.datetime) -> dict[int, dict[str, int]]
     dossiers = list(Dossier.objects.filter(received_at__isnull=False)
                     .prefetch_related("supplements", "payments", "documents", "feedback"))
     rated_badly = {e.dossier_id for e in Evaluation.objects.filter(satisfaction__lte=2, rated_at__lt=cutoff)}
-    by_applicant = defaultdict(list)
-    for d in dossiers:
+    by_applicant = defaultdict(list)   # 4.3: a file from ANY earlier dossier of the applicant, received or not
+    for d in Dossier.objects.prefetch_related("documents"):
         by_applicant[d.applicant_id].append(d)
     for d in dossiers:
         if not (starts <= d.received_at < end):
