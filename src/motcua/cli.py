@@ -21,7 +21,8 @@ COMMANDS = {
     "apitoken": "apitoken create USERNAME --name NAME | list | revoke PREFIX — API tokens for integrations",
     "generate": "generate --dossiers N --months M [--seed S] — fill realistic dossier history (demo data)",
     "verify-ledger": "verify-ledger [CODE ...] — check every dossier's hash chain; exit 1 naming tampered dossiers",
-    "report": "report --from D --to D [--unit CODE] [--by sector|unit|procedure] --format json|csv — Biểu 06",
+    "report": ("report [--form 06|07b] --from D --to D [--unit CODE] [--by …] [--format json|csv|xlsx|pdf] [--verify]"
+               " — Biểu 06 / 07b"),
     "scores": "scores --year Y [--quarter Q] [--unit CODE] [--staff] [--format json|csv] — evaluation scores (TT 01/2018)",
     "index766": "index766 --from D --to D | --period 2026-Q1 [--unit CODE] [--format json|csv] — QĐ 766 service index",
     "fake-gateway": "fake-gateway [--port N] [--ipn-url URL] — a local payment gateway speaking VNPay's protocol",
