@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from reports_support import MONTHS, generate_history, months
 from motcua.dossiers.models import Dossier
 from motcua.reports import queries
-from motcua.reports.bieu06 import Period, Policy, check
+from motcua.reports.bieu06 import COLUMNS, Period, Policy, check, classify
 
 DOSSIERS = 2500
 
@@ -87,3 +87,27 @@ def test_the_history_has_the_cases_the_sql_treats_apart(history):
         over += t.in_progress_over
     assert min(moved, waiting, paid, withdrawn, early, late, over) > 0, (moved, waiting, paid, withdrawn, early,
                                                                          late, over)
+
+
+def test_a_cells_dossiers_are_those_the_pure_arithmetic_counts_there(history):
+    """queries.cell_dossiers (the drill-down's list, the report's statement with one cell's condition)
+    names exactly the dossiers ``classify`` puts in that cell: every column and "received in the
+    period", the total and single rows, by sector and by unit, one channel, both granularities."""
+    period = Period(dt.date(2026, 2, 1), dt.date(2026, 4, 30))
+    checked = 0
+    for by in ("sector", "unit"):
+        for policy in (Policy(), Policy("instant", "original")):
+            facts = queries.dossier_facts(period, queries.Scope(), by)
+            rows = sorted({f.group[0] for _, _, f in facts if f.group[0]})
+            for row in [None, rows[0], rows[-1]]:
+                for channel in (None, "online"):
+                    for column in [*map(str, COLUMNS), "new"]:
+                        expected = sorted(
+                            (code or "", pk) for pk, code, f in facts
+                            if (row is None or f.group[0] == row) and (channel is None or f.channel == channel)
+                            and (c := classify(f, period, policy))
+                            and ((c.received_online or c.received_direct) if column == "new" else c.column(int(column))))
+                        got = queries.cell_dossiers(period, policy, queries.Scope(), by, column, row=row, channel=channel)
+                        assert got == [pk for _, pk in expected], (by, policy, row, channel, column)
+                        checked += len(got)
+    assert checked > 1000

@@ -35,7 +35,7 @@ into sectors or procedures by ``queries`` afterwards.
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 
 from django.db import connection, transaction
 
@@ -43,7 +43,7 @@ from motcua.calendar.core import TZ
 from motcua.calendar.deadline import Granularity
 from motcua.reports.bieu06 import ORIGINAL, Counts, Period, Policy
 
-__all__ = ["aggregate", "statement", "GROUP_COLUMNS", "KEYS"]
+__all__ = ["aggregate", "statement", "listing", "COLUMN_CONDITIONS", "GROUP_COLUMNS", "KEYS"]
 
 # Grouping → the dossier column the rows are grouped by (queries folds versions into their procedure).
 GROUP_COLUMNS = {"unit": "resolving_unit_id", "sector": "procedure_version_id", "procedure": "procedure_version_id"}
@@ -89,6 +89,15 @@ def aggregate(period: Period, policy: Policy, by: str, where: str = "", where_pa
     """Counts per group value (a resolving unit id or a procedure version id). ``where`` is an extra
     SQL condition on the dossier alias ``d`` (the scope), with its named parameters."""
     sql, instants = statement(period, policy, by, where, connection.vendor)
+    with _session() as cursor:
+        cursor.execute(sql, {**(where_params or {}), **{k: _param(v) for k, v in instants.items()}})
+        result = cursor.fetchall()
+    return {row[0]: Counts(**{k: int(v or 0) for k, v in zip(KEYS, row[1:])}) for row in result}
+
+
+@contextmanager
+def _session():
+    """A cursor set up for these statements."""
     postgresql = connection.vendor == "postgresql"
     with transaction.atomic() if postgresql else nullcontext(), connection.cursor() as cursor:
         if postgresql:
@@ -98,15 +107,55 @@ def aggregate(period: Period, policy: Policy, by: str, where: str = "", where_pa
             # costs more (~0.9 s) than it saves.
             cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
             cursor.execute("SET LOCAL jit = off")
-        cursor.execute(sql, {**(where_params or {}), **{k: _param(v) for k, v in instants.items()}})
-        result = cursor.fetchall()
-    return {row[0]: Counts(**{k: int(v or 0) for k, v in zip(KEYS, row[1:])}) for row in result}
+        yield cursor
 
 
 def statement(period: Period, policy: Policy, by: str, where: str = "", dialect: str = "sqlite"
               ) -> tuple[str, dict[str, dt.datetime]]:
     """The SQL text (``%(name)s`` parameters) and its instants, for ``sqlite``, ``postgresql`` or
     ``duckdb`` (the benchmark's comparison runs the very same statement there)."""
+    facts = _facts(period, policy, by, where, dialect, listing=False)
+    sql = f"""
+      SELECT g, COUNT(*),
+        SUM(CASE WHEN came = 0 THEN 1 ELSE 0 END), SUM(CASE WHEN came = 1 THEN 1 ELSE 0 END),
+        SUM(CASE WHEN came = 2 THEN 1 ELSE 0 END),
+        SUM(done), SUM(CASE WHEN res = 0 THEN 1 ELSE 0 END), SUM(CASE WHEN res = 1 THEN 1 ELSE 0 END),
+        SUM(CASE WHEN res = 2 THEN 1 ELSE 0 END),
+        SUM(1 - done), SUM(CASE WHEN open IN (0, 2) THEN 1 ELSE 0 END), SUM(CASE WHEN open = 1 THEN 1 ELSE 0 END),
+        SUM(CASE WHEN open = 2 THEN 1 ELSE 0 END), SUM(done * wd), SUM(paid)
+      FROM ({facts}) f GROUP BY g"""
+    return sql, _instants(period, policy)
+
+
+# A column of the form (or "new": received in the period, 4 + 5) → the condition on the facts row
+# that the aggregate's SUM for it counts: the drill-down lists exactly what a cell counts.
+COLUMN_CONDITIONS = {
+    "3": "1 = 1", "4": "came = 0", "5": "came = 1", "6": "came = 2", "new": "came IN (0, 1)",
+    "7": "done = 1", "8": "res = 0", "9": "res = 1", "10": "res = 2",
+    "11": "done = 0", "12": "open IN (0, 2)", "13": "open = 1",
+}
+
+
+def listing(period: Period, policy: Policy, by: str, column: str, where: str = "",
+            where_params: dict | None = None, groups: list[int] | None = None) -> list[tuple[str | None, int]]:
+    """(code, id) of the dossiers one cell of the report counts: ``column`` a key of
+    COLUMN_CONDITIONS, ``groups`` the row's group values (None: the total row)."""
+    facts = _facts(period, policy, by, where, connection.vendor, listing=True)
+    keep = COLUMN_CONDITIONS[column]
+    if groups is not None:
+        keep += f" AND g IN ({', '.join(str(int(g)) for g in groups) or 'NULL'})"
+    sql = f"SELECT code, id FROM ({facts}) f WHERE {keep}"
+    with _session() as cursor:
+        cursor.execute(sql, {**(where_params or {}), **{k: _param(v) for k, v in _instants(period, policy).items()}})
+        return cursor.fetchall()
+
+
+def _instants(period: Period, policy: Policy) -> dict[str, dt.datetime]:
+    return {"starts": period.starts, "ends": period.ends, "over_before": _over_before(period, policy)}
+
+
+def _facts(period: Period, policy: Policy, by: str, where: str, dialect: str, *, listing: bool) -> str:
+    """One row of facts per dossier the period counts (``listing``: with its id and code too)."""
     t = _tables()
     fence = "LIMIT -1 OFFSET 0" if dialect == "sqlite" else "OFFSET 0"
     group = GROUP_COLUMNS[by]
@@ -140,7 +189,7 @@ def statement(period: Period, policy: Policy, by: str, where: str = "", dialect:
     paid = f"""CASE WHEN d.id IN (SELECT p.dossier_id FROM {t['pay']} p WHERE p.method = 'online'
                AND p.paid_at < %(ends)s) THEN 1 ELSE 0 END"""
     rows = f"""
-      SELECT d.{group} AS g,
+      SELECT d.{group} AS g, {"d.id AS id, d.code AS code," if listing else ""}
         CASE WHEN d.received_at < %(starts)s THEN 2 WHEN d.channel = 'online' THEN 0 ELSE 1 END AS came,
         CASE WHEN d.finished_at < %(ends)s THEN 1 ELSE 0 END AS done,
         CASE WHEN d.state IN ('withdrawn', 'stopped') THEN 1 ELSE 0 END AS wd,
@@ -153,20 +202,10 @@ def statement(period: Period, policy: Policy, by: str, where: str = "", dialect:
       WHERE d.received_at < %(ends)s AND (d.finished_at IS NULL OR d.finished_at >= %(starts)s) {where}
       {fence}"""
     # res: 0 early, 1 on time, 2 late (finished in the period); open: 0 within, 1 over, 2 waiting.
-    facts = f"""
-      SELECT g, came, done, wd, waiting, paid,
+    return f"""
+      SELECT g, {"id, code," if listing else ""} came, done, wd, waiting, paid,
         CASE WHEN done = 0 THEN NULL WHEN wd = 1 OR fin_key IS NULL THEN 1
              WHEN fin_key < due_key THEN 0 WHEN fin_key = due_key THEN 1 ELSE 2 END AS res,
         CASE WHEN done = 1 THEN NULL WHEN waiting = 1 THEN 2
              WHEN open_due IS NOT NULL AND open_due < %(over_before)s THEN 1 ELSE 0 END AS open
       FROM ({rows}) r {fence}"""
-    sql = f"""
-      SELECT g, COUNT(*),
-        SUM(CASE WHEN came = 0 THEN 1 ELSE 0 END), SUM(CASE WHEN came = 1 THEN 1 ELSE 0 END),
-        SUM(CASE WHEN came = 2 THEN 1 ELSE 0 END),
-        SUM(done), SUM(CASE WHEN res = 0 THEN 1 ELSE 0 END), SUM(CASE WHEN res = 1 THEN 1 ELSE 0 END),
-        SUM(CASE WHEN res = 2 THEN 1 ELSE 0 END),
-        SUM(1 - done), SUM(CASE WHEN open IN (0, 2) THEN 1 ELSE 0 END), SUM(CASE WHEN open = 1 THEN 1 ELSE 0 END),
-        SUM(CASE WHEN open = 2 THEN 1 ELSE 0 END), SUM(done * wd), SUM(paid)
-      FROM ({facts}) f GROUP BY g"""
-    return sql, {"starts": period.starts, "ends": period.ends, "over_before": _over_before(period, policy)}

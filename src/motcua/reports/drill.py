@@ -7,8 +7,9 @@ reader may read reports of (``report_units``).
 
 Figures:
 - ``b06``: a cell of Biểu 06 — column (3–13, ``moi`` = received in the period, 4 + 5), row (a code
-  of the grouping, none for the total), optionally one channel. The dossiers are picked by the same
-  ``bieu06.classify`` that counts them, so the list and the cell cannot disagree.
+  of the grouping, none for the total), optionally one channel. The dossiers are picked by the
+  report's own statement with the cell's condition (``queries.cell_dossiers``), so the list and the
+  cell cannot disagree, and the picking stays in the database at province scale.
 - ``buoc``: the dossiers with a step of one procedure's workflow (by order) finished in the period.
 - ``xl``: the dossiers whose apology and new appointment (Mẫu 04) was made in the period.
 - ``diem``: the dossiers the evaluation scores of the period judged.
@@ -27,7 +28,7 @@ from motcua.dossiers.models import Channel, Dossier, DossierStep, Extension
 from motcua.org.models import OrgUnit
 from motcua.reports import queries
 from motcua.reports.access import report_units
-from motcua.reports.bieu06 import COLUMNS, Period, Policy, ReportError, classify
+from motcua.reports.bieu06 import COLUMNS, Period, Policy, ReportError
 
 __all__ = ["Figure", "read", "link", "KINDS"]
 
@@ -82,17 +83,8 @@ class Figure:
         if self.kind == "b06":
             by, column, row, channel = (self.params.get("nhom", "sector"), self.params["cot"], self.params.get("ma"),
                                         self.params.get("kenh"))
-            picked = []
-            for pk, code, f in queries.dossier_facts(self.period, scope, by):
-                if (row and f.group[0] != row) or (channel and f.channel != channel):
-                    continue
-                c = classify(f, self.period, self.policy)
-                if c is None:
-                    continue
-                hit = (c.received_online or c.received_direct) if column == NEW else c.column(int(column))
-                if hit:
-                    picked.append((code or "", pk))
-            return [pk for _, pk in sorted(picked)]
+            return queries.cell_dossiers(self.period, self.policy, scope, by, "new" if column == NEW else str(int(column)),
+                                         row=row, channel=channel)
         if self.kind == "buoc":
             ids = (DossierStep.objects.filter(finished_at__gte=starts, finished_at__lt=ends, order=int(self.params["buoc"]),
                                               dossier__procedure_version__procedure__code=self.params["tt"],

@@ -176,6 +176,27 @@ def _group_keys(by: str, ids) -> dict:
             .values_list("pk", f"{prefix}code", f"{prefix}name")}
 
 
+def cell_dossiers(period: Period, policy: Policy, scope: Scope, by: str, column: str, row: str | None = None,
+                  channel: str | None = None) -> list[int]:
+    """The ids of the dossiers one cell of ``bieu06`` counts, ordered by code: ``column`` as in
+    ``bieu06_sql.COLUMN_CONDITIONS``, ``row`` the row's code (None: the total), ``channel`` only
+    dossiers of that channel. The same statement as the report with the cell's condition, so the
+    list and the number agree (and it runs in the database at province scale)."""
+    where, params = _scope_sql(scope), {}
+    if channel:
+        where += " AND d.channel = %(channel)s"
+        params["channel"] = channel
+    groups = None
+    if row:
+        if by == "unit":
+            candidates = OrgUnit.objects.values_list("pk", flat=True)
+        else:
+            candidates = ProcedureVersion.objects.values_list("pk", flat=True)
+        groups = [g for g, (code, _) in _group_keys(by, candidates).items() if code == row]
+    picked = bieu06_sql.listing(period, policy, by, column, where, params, groups)
+    return [pk for _, pk in sorted((code or "", pk) for code, pk in picked)]
+
+
 def bieu06(period: Period, policy: Policy, scope: Scope = Scope(), by: str = "sector") -> Report:
     """Biểu 06 counted by the database (one GROUP BY query; the row labels in one more)."""
     if by not in GROUPINGS:
