@@ -227,23 +227,18 @@ def get_form(request, ident: Ident, form: Annotated[str, StringConstraints(patte
             summary="Tải tệp của một thành phần hồ sơ hoặc kết quả")
 def get_document(request, ident: Ident, document_id: int):
     """The stored file, with its SHA-256 in ``Digest`` (checked before it is sent)."""
-    import base64
-    import hashlib
-
+    from motcua.dossiers.files import read_checked
     from motcua.dossiers.models import DossierDocument
+    from motcua.web.downloads import document_response
 
     d = find_dossier(request.user, ident)
     doc = DossierDocument.objects.filter(dossier=d, pk=document_id).exclude(file="").first()
     if doc is None:
         raise NotFound("Không tìm thấy tệp.")
-    with doc.file.open("rb") as handle:
-        data = handle.read()
-    if hashlib.sha256(data).hexdigest() != doc.sha256:
+    data = read_checked(doc)
+    if data is None:
         raise DossierError("Tệp đã bị thay đổi so với khi nộp (sai mã SHA-256).", code="file_tampered")
-    response = HttpResponse(data, content_type=doc.content_type)
-    response["Content-Disposition"] = f'inline; filename="{doc.file.name.rsplit("/", 1)[-1]}"'
-    response["Digest"] = "sha-256=" + base64.b64encode(hashlib.sha256(data).digest()).decode()
-    return response
+    return document_response(doc, data)
 
 
 # --- reception decisions ----------------------------------------------------------------------------

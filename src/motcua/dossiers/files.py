@@ -18,7 +18,7 @@ from django.core.files.storage import default_storage
 
 from motcua.dossiers.errors import DossierError
 
-__all__ = ["Upload", "sniff", "check", "StoredFiles", "ALLOWED_TYPES"]
+__all__ = ["Upload", "sniff", "check", "read_checked", "StoredFiles", "ALLOWED_TYPES"]
 
 ALLOWED_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 _SIGNATURES = ((b"%PDF-", "application/pdf"), (b"\xff\xd8\xff", "image/jpeg"),
@@ -71,6 +71,14 @@ def check(upload: Upload) -> tuple[bytes, str] | None:
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def read_checked(document) -> bytes | None:
+    """A stored document's bytes, or None when they no longer match the SHA-256 recorded when it was
+    stored (the file was changed on disk): such a file is never served."""
+    with document.file.open("rb") as handle:
+        data = handle.read()
+    return data if hashlib.sha256(data).hexdigest() == document.sha256 else None
 
 
 def _safe_name(name: str, content_type: str) -> str:

@@ -4,9 +4,6 @@ is a 404: its existence is not revealed."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,13 +11,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from motcua.dossiers.errors import Conflict, DossierError
-from motcua.dossiers.forms import FORM_NAMES, available_forms, dossier_form
-from motcua.dossiers.models import Delivery, Dossier, DocumentStage
-from motcua.submission import tracking
 from motcua.applicants.access import applicant_required, current_applicant
+from motcua.dossiers.errors import Conflict, DossierError
+from motcua.dossiers.files import read_checked
+from motcua.dossiers.forms import FORM_NAMES, available_forms, dossier_form
+from motcua.dossiers.models import Delivery, DocumentStage, Dossier
+from motcua.submission import tracking
 from motcua.submission.form import ident
 from motcua.submission.models import Draft
+from motcua.web.downloads import document_response
 
 __all__ = ["mine", "detail", "document", "form_pdf", "PAGE_SIZE"]
 
@@ -101,20 +100,12 @@ def document(request: HttpRequest, code: str, doc_id: int) -> HttpResponse:
     doc = d.documents.filter(pk=doc_id).exclude(file="").first()
     if doc is None:
         raise Http404("Không tìm thấy tệp.")
-    with doc.file.open("rb") as handle:
-        data = handle.read()
-    digest = hashlib.sha256(data)
-    if digest.hexdigest() != doc.sha256:
+    data = read_checked(doc)
+    if data is None:
         return render(request, "submission/refused.html",
                       {"message": "Tệp đã bị thay đổi so với khi lưu (sai mã SHA-256); không tải về được. "
                                   "Vui lòng liên hệ bộ phận một cửa."}, status=409)
-    response = HttpResponse(data, content_type=doc.content_type)
-    disposition = "attachment" if doc.stage == DocumentStage.RESULT else "inline"
-    response["Content-Disposition"] = f'{disposition}; filename="{doc.file.name.rsplit("/", 1)[-1]}"'
-    response["Digest"] = "sha-256=" + base64.b64encode(digest.digest()).decode()
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return document_response(doc, data, attachment=doc.stage == DocumentStage.RESULT)
 
 
 @applicant_required

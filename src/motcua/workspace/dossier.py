@@ -6,8 +6,6 @@ dossier ``version`` the page showed; the service runs it or refuses with its own
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from functools import wraps
 
 from django.contrib import messages
@@ -25,11 +23,13 @@ from motcua.calendar import CalendarError, Duration
 from motcua.calendar.explain import explain
 from motcua.dossiers import services
 from motcua.dossiers.errors import Conflict, DossierError
+from motcua.dossiers.files import read_checked
 from motcua.dossiers.forms import FORM_NAMES, available_forms, dossier_form
 from motcua.dossiers.models import (
     AgencyTask, Delivery, Dossier, DossierDocument, Extension, LedgerEvent, State,
 )
 from motcua.dossiers.progress import control_sheet, standing
+from motcua.web.downloads import document_response
 from motcua.workspace import commands as cmd
 from motcua.workspace.access import dossier_for
 from motcua.workspace.templatetags.workspace_tags import when
@@ -230,17 +230,10 @@ def document(request: HttpRequest, d: Dossier, doc_id: int) -> HttpResponse:
     doc = DossierDocument.objects.filter(dossier=d, pk=doc_id).exclude(file="").first()
     if doc is None:
         raise Http404("Không tìm thấy tệp.")
-    with doc.file.open("rb") as handle:
-        data = handle.read()
-    digest = hashlib.sha256(data)
-    if digest.hexdigest() != doc.sha256:
+    data = read_checked(doc)
+    if data is None:
         return _forbidden(request, "Tệp đã bị thay đổi so với khi nộp (sai mã SHA-256); không hiển thị.")
-    response = HttpResponse(data, content_type=doc.content_type)
-    response["Content-Disposition"] = f'inline; filename="{doc.file.name.rsplit("/", 1)[-1]}"'
-    response["Digest"] = "sha-256=" + base64.b64encode(digest.digest()).decode()
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return document_response(doc, data)
 
 
 @xframe_options_sameorigin
