@@ -31,10 +31,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -44,7 +42,6 @@ import report_bench as rb  # noqa: E402  (the dossier row synthesiser)
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "var" / "index_bench"
-PG_SERVER = os.environ.get("MOTCUA_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 PG_NAME = "motcua_index_bench"
 TARGET = 2.0
 DAY = rb.DAY
@@ -66,17 +63,7 @@ def main() -> None:
         print("RESULT " + json.dumps(child(args)), flush=True)
         return
     CACHE.mkdir(parents=True, exist_ok=True)
-    results = {}
-    for db in (("sqlite", "postgresql") if args.db == "both" else (args.db,)):
-        command = [sys.executable, __file__, "--child", db, "--dossiers", str(args.dossiers), "--year", str(args.year),
-                   "--repeat", str(args.repeat), "--seed", str(args.seed)] + (["--rebuild"] if args.rebuild else []) + (
-                       ["--build-only"] if args.build_only else [])
-        process = subprocess.run(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-        lines = process.stdout.splitlines()
-        print("\n".join(line for line in lines if not line.startswith("RESULT ")), flush=True)
-        if process.returncode != 0:
-            sys.exit(process.returncode)
-        results[db] = json.loads(next(line for line in lines if line.startswith("RESULT "))[7:])
+    results = rb.run_children(__file__, args, flags=("build_only",))
     if args.build_only:
         return
     print(f"\nQĐ 766 index, every unit of the province, {args.dossiers:,} dossiers in {args.year} "
@@ -98,37 +85,12 @@ def main() -> None:
 
 def child(args) -> dict:
     db = args.child
-    if db == "sqlite":
-        path = CACHE / "bench.sqlite3"
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-        if args.rebuild:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-    else:
-        _create_pg_database(args.rebuild)
-        os.environ["DATABASE_URL"] = f"{PG_SERVER}/{PG_NAME}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    rb.open_database(db, CACHE, PG_NAME, args.rebuild)
     from motcua.dossiers.models import DossierDocument
     from motcua.reports.bieu06 import Period
     from motcua.reports.index766.compute import compute
 
-    call_command("migrate", verbosity=0)
-    marker = CACHE / f"{db}.json"
-    wanted = {"dossiers": args.dossiers, "seed": args.seed, "year": args.year}
-    if args.rebuild or not marker.exists() or json.loads(marker.read_text()) != wanted:
-        marker.unlink(missing_ok=True)
-        began = time.perf_counter()
-        build(db, args)
-        marker.write_text(json.dumps(wanted))
-        print(f"[{db}] built {args.dossiers:,} dossiers in {time.perf_counter() - began:.0f} s", flush=True)
-    else:
-        print(f"[{db}] reusing {args.dossiers:,} dossiers ({marker})", flush=True)
+    rb.ensure_built(db, CACHE, args, build)
     if args.build_only:
         return {}
     year = Period(dt.date(args.year, 1, 1), dt.date(args.year, 12, 31))
@@ -146,18 +108,6 @@ def child(args) -> dict:
     counts = {k: round(v) for k, v in sorted(result.total.counts.items())}
     return {"median": statistics.median(seconds), "best": min(seconds), "units": len(result.rows),
             "documents": DossierDocument.objects.count(), "counts": counts}
-
-
-def _create_pg_database(rebuild: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_NAME]).fetchone()
-        if exists and rebuild:
-            conn.execute(f'DROP DATABASE "{PG_NAME}"')
-            exists = None
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{PG_NAME}"')
 
 
 # --- the side rows ------------------------------------------------------------------------------------

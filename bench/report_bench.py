@@ -72,17 +72,24 @@ def main() -> None:
         print("RESULT " + json.dumps(child(args)), flush=True)
         return
     CACHE.mkdir(parents=True, exist_ok=True)
+    report(run_children(__file__, args), args)
+
+
+def run_children(script: str, args, flags: tuple[str, ...] = ()) -> dict:
+    """Each database in a child process of ``script`` (a Django set-up per database): {db: its RESULT}.
+    ``flags`` are the extra boolean options to pass on."""
     results = {}
     for db in (("sqlite", "postgresql") if args.db == "both" else (args.db,)):
-        command = [sys.executable, __file__, "--child", db, "--dossiers", str(args.dossiers), "--year", str(args.year),
+        command = [sys.executable, script, "--child", db, "--dossiers", str(args.dossiers), "--year", str(args.year),
                    "--repeat", str(args.repeat), "--seed", str(args.seed)] + (["--rebuild"] if args.rebuild else [])
+        command += [f"--{flag.replace('_', '-')}" for flag in flags if getattr(args, flag)]
         process = subprocess.run(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
         lines = process.stdout.splitlines()
         print("\n".join(line for line in lines if not line.startswith("RESULT ")), flush=True)
         if process.returncode != 0:
             sys.exit(process.returncode)
         results[db] = json.loads(next(line for line in lines if line.startswith("RESULT "))[7:])
-    report(results, args)
+    return results
 
 
 def report(results: dict, args) -> None:
@@ -109,34 +116,10 @@ def report(results: dict, args) -> None:
 
 def child(args) -> dict:
     db = args.child
-    if db == "sqlite":
-        os.environ["DATABASE_URL"] = f"sqlite:///{CACHE / 'bench.sqlite3'}"
-        if args.rebuild:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{CACHE / 'bench.sqlite3'}{suffix}").unlink(missing_ok=True)
-    else:
-        _create_pg_database(args.rebuild)
-        os.environ["DATABASE_URL"] = f"{PG_SERVER}/{PG_NAME}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    open_database(db, CACHE, PG_NAME, args.rebuild)
     from motcua.reports.bieu06 import Period
 
-    call_command("migrate", verbosity=0)
-    marker = CACHE / f"{db}.json"
-    wanted = {"dossiers": args.dossiers, "seed": args.seed, "year": args.year}
-    if args.rebuild or not marker.exists() or json.loads(marker.read_text()) != wanted or not _has_rows(args.dossiers):
-        marker.unlink(missing_ok=True)
-        began = time.perf_counter()
-        build(db, args)
-        marker.write_text(json.dumps(wanted))
-        print(f"[{db}] built {args.dossiers:,} dossiers in {time.perf_counter() - began:.0f} s", flush=True)
-    else:
-        print(f"[{db}] reusing {args.dossiers:,} dossiers ({marker})", flush=True)
+    ensure_built(db, CACHE, args, build, lambda: _has_rows(args.dossiers))
     year = Period(dt.date(args.year, 1, 1), dt.date(args.year, 12, 31))
     quarter = Period(dt.date(args.year, 10, 1), dt.date(args.year, 12, 31))
     cases = {"year, by unit": (year, "unit"), "year, by sector": (year, "sector"),
@@ -154,16 +137,52 @@ def _has_rows(n: int) -> bool:
     return Dossier.objects.count() == n
 
 
-def _create_pg_database(rebuild: bool) -> None:
+def open_database(db: str, cache: Path, pg_name: str, rebuild: bool) -> None:
+    """Point Django at a bench's own database — ``cache``/bench.sqlite3, or the PostgreSQL database
+    ``pg_name`` (created when missing) — emptied first with ``rebuild``; set Django up and migrate."""
+    if db == "sqlite":
+        path = cache / "bench.sqlite3"
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+        if rebuild:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+    else:
+        _create_pg_database(pg_name, rebuild)
+        os.environ["DATABASE_URL"] = f"{PG_SERVER}/{pg_name}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def ensure_built(db: str, cache: Path, args, build, present=lambda: True) -> None:
+    """``build(db, args)`` unless the cache marker says these rows are there already (and ``present()``)."""
+    marker = cache / f"{db}.json"
+    wanted = {"dossiers": args.dossiers, "seed": args.seed, "year": args.year}
+    if args.rebuild or not marker.exists() or json.loads(marker.read_text()) != wanted or not present():
+        marker.unlink(missing_ok=True)
+        began = time.perf_counter()
+        build(db, args)
+        marker.write_text(json.dumps(wanted))
+        print(f"[{db}] built {args.dossiers:,} dossiers in {time.perf_counter() - began:.0f} s", flush=True)
+    else:
+        print(f"[{db}] reusing {args.dossiers:,} dossiers ({marker})", flush=True)
+
+
+def _create_pg_database(name: str, rebuild: bool) -> None:
     import psycopg
 
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_NAME]).fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists and rebuild:
-            conn.execute(f'DROP DATABASE "{PG_NAME}"')
+            conn.execute(f'DROP DATABASE "{name}"')
             exists = None
         if not exists:
-            conn.execute(f'CREATE DATABASE "{PG_NAME}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _time_ours(period, by: str, repeat: int) -> dict:
