@@ -28,6 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 TOTALS = {"passed": 0, "failed": 0, "skipped": 0, "error": 0}
+# pytest's short summary lines of the failing tests, repeated at the very end: CI shows only the tail of the
+# output, and with two runs interleaved the first run's failures would otherwise scroll out of it.
+FAILURES: list[str] = []
 _COUNT = re.compile(r"(\d+) (passed|failed|skipped|errors?)\b")
 
 
@@ -49,6 +52,8 @@ def follow(process: subprocess.Popen, label: str, tag: bool) -> int:
             print(f"[{label}] {line}" if tag else line, end="", flush=True)
         if _COUNT.search(line):
             last = line
+        if line.startswith(("FAILED ", "ERROR ")):
+            FAILURES.append(f"[{label}] {line.rstrip()}")
     status = process.wait()
     with _PRINT:
         for number, kind in _COUNT.findall(last):
@@ -79,6 +84,8 @@ def run_all(runs: list[tuple[str, str]], args: list[str]) -> dict[str, int]:
 
 
 def summary(statuses: dict[str, int]) -> int:
+    if FAILURES:
+        print("\nFailing tests:\n" + "\n".join(FAILURES))
     print("\n" + "; ".join(f"{label}: {'passed' if status == 0 else 'FAILED'}" for label, status in statuses.items()))
     print(f"{TOTALS['passed']} passed, {TOTALS['failed'] + TOTALS['error']} failed, {TOTALS['skipped']} skipped")
     return max(statuses.values())
