@@ -20,6 +20,9 @@ bench/report_bench.py (same seed, same rows). This script adds what the index re
 - feedback (PAKN) about 0.4 % of the dossiers, a quarter of them answered late or still open late;
 - ratings for 30 % of the finished dossiers, 6 % of them "not satisfied" (1–2 of 5).
 About 2.9 documents per dossier in all. These rows have no ledger (see report_bench.py).
+The dossier rows carry the QĐ 766 facts the services store (dossiers.report_facts: e_intake_at,
+e_result_at, reused_at), worked out here as the rows are made (reuse across chunks in memory; the few
+found only when an earlier-submitted dossier comes after a later one are updated at the end).
 
 Cache: SQLite in var/index_bench/bench.sqlite3, PostgreSQL in the database ``motcua_index_bench``
 on the server of MOTCUA_BENCH_PG (default postgresql://postgres@127.0.0.1:5432). --rebuild starts
@@ -122,6 +125,11 @@ class SideRows:
         self.applicants = max(1, args.dossiers // 3)
         self.user = user
         self.ids = {"doc": 0, "fb": 0, "ev": 0}
+        # 4.3 reuse across chunks: {applicant: [(dossier, submitted, {SHA-256: first added})]} for the files that
+        # can recur (the identity card, the blank form; every other SHA-256 is random); and the reuses found
+        # when an earlier-submitted dossier comes after a later one (fixed by ``late_reuses`` at the end)
+        self.given: dict[int, list] = {}
+        self.late: list[tuple[int, int]] = []
 
     def applicant_rows(self):
         now = "2024-12-31 00:00:00"
@@ -132,10 +140,26 @@ class SideRows:
     def identity(self, applicant: int) -> str:
         return f"{applicant * 2654435761 % (1 << 64):016x}" * 4   # the same scan in each of their dossiers
 
+    def _reuse(self, pk: int, applicant: int, submitted: int, lodged: dict[str, int]) -> int | None:
+        """reused_at of this dossier by report_facts' definition (a lodged file the applicant had already
+        given in a dossier submitted earlier, added no later); records what it makes of later ones."""
+        reused = None
+        earlier = self.given.setdefault(applicant, [])
+        for other, other_submitted, files in earlier:
+            for sha, at in lodged.items():
+                if other_submitted < submitted and files.get(sha, at + 1) <= at:
+                    reused = at if reused is None else min(reused, at)
+                elif other_submitted > submitted and sha in files and files[sha] >= at:
+                    self.late.append((other, files[sha]))
+        if lodged:
+            earlier.append((pk, submitted, lodged))
+        return reused
+
     def for_chunk(self, dossiers):
-        """(documents, feedback, ratings) rows for one chunk of dossier tuples (report_bench layout)."""
+        """(documents, feedback, ratings) rows and {dossier: (e_intake_at, e_result_at, reused_at)} for one
+        chunk of dossier tuples (report_bench layout)."""
         r = self.rng
-        docs, feedback, ratings = [], [], []
+        docs, feedback, ratings, facts = [], [], [], {}
 
         def doc(dossier, stage, name, sha, at):
             self.ids["doc"] += 1
@@ -147,14 +171,21 @@ class SideRows:
             submitted, received, finished, outcome = d[11], d[12], d[18], d[22]
             scanned = channel == "online" or r.random() < 0.7
             at = submitted if channel == "online" else received
+            recurring = {}
             if r.random() < 0.6:
                 doc(pk, "intake", "Căn cước", self.identity(applicant) if scanned else "", at)
+                recurring[self.identity(applicant)] = at
             if r.random() < 0.05:
                 doc(pk, "intake", "Tờ khai (mẫu trắng)", BLANK_FORM if scanned else "", at)
+                recurring[BLANK_FORM] = at
             for name in ("Tờ khai", "Giấy tờ kèm theo")[: 1 + (r.random() < 0.7)]:
                 doc(pk, "intake", name, f"{r.getrandbits(256):064x}" if scanned else "", at)
+            e_result = None
             if outcome == "granted" and finished is not None and r.random() < 0.75:
                 doc(pk, "result", "Kết quả", f"{r.getrandbits(256):064x}", finished)
+                e_result = finished
+            facts[pk] = (at if scanned else None, e_result,
+                         self._reuse(pk, applicant, submitted, recurring if scanned else {}))
             if r.random() < 0.004:
                 self.ids["fb"] += 1
                 sent = received + int(r.uniform(0.5, 20) * DAY)
@@ -173,7 +204,7 @@ class SideRows:
                 satisfaction = r.choice((1, 2)) if r.random() < 0.06 else r.choice((3, 4, 5, 5, 5))
                 ratings.append((self.ids["ev"], pk, applicant, unit, "TT01-2018", "online", 2, None, 2, 2, None, 2,
                                 satisfaction, "", finished + int(r.uniform(0.1, 3) * DAY), None))
-        return docs, feedback, ratings
+        return docs, feedback, ratings, facts
 
 
 _COLUMNS = {
@@ -273,9 +304,11 @@ def build(db: str, args) -> None:
             d, s, e, p = rb._rows(chunk, pg_instant, str, lambda b: b)
         s = [row[:5] + (user,) + row[6:] for row in s]
         e = [row[:4] + (user,) + row[5:] for row in e]
-        docs, feedback, ratings = side.for_chunk(chunk[0])
+        docs, feedback, ratings, facts = side.for_chunk(chunk[0])
+        # the QĐ 766 document facts the services store (dossiers.report_facts)
+        d = [(*row, *(instant(ts) for ts in facts[row[0]])) for row in d]
         with transaction.atomic():
-            write("dossiers_dossier", rb._DOSSIER_COLUMNS, d)
+            write("dossiers_dossier", rb._DOSSIER_COLUMNS + ", e_intake_at, e_result_at, reused_at", d)
             for table, rows in zip(rb._CHILD_COLUMNS, (s, e, p)):
                 write(table, rb._CHILD_COLUMNS[table], rows)
             for table, rows in (("dossiers_dossierdocument", docs), ("feedback_feedback", feedback),
@@ -283,6 +316,11 @@ def build(db: str, args) -> None:
                 write(table, _COLUMNS[table], convert(table, rows))
         done += len(d)
         rb._progress(db, done, args.dossiers, began)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # reuses found only when an earlier-submitted dossier came after a later one (a few)
+        for pk, at in side.late:
+            cursor.execute("UPDATE dossiers_dossier SET reused_at = %s WHERE id = %s AND "
+                           "(reused_at IS NULL OR reused_at > %s)", [instant(at), pk, instant(at)])
     with connection.cursor() as cursor:
         if db == "sqlite":
             cursor.execute("ANALYZE")
@@ -296,7 +334,8 @@ def build(db: str, args) -> None:
         with connection.connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
     print(f"[{db}] {Applicant.objects.count():,} applicants, {side.ids['doc']:,} documents, "
-          f"{side.ids['fb']:,} feedback, {side.ids['ev']:,} ratings", flush=True)
+          f"{side.ids['fb']:,} feedback, {side.ids['ev']:,} ratings, {len(side.late):,} reuses found late",
+          flush=True)
 
 
 if __name__ == "__main__":

@@ -216,6 +216,10 @@ def _time_index(year) -> dict:
 # --- the row synthesiser ------------------------------------------------------------------------------
 
 
+def _utc(ts: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ts, dt.timezone.utc)
+
+
 def _add_working_days(ts: int, days: float) -> int:
     """ts plus ``days`` working days (Mon–Fri; holidays ignored: a benchmark, not a deadline)."""
     whole = int(days)
@@ -279,6 +283,8 @@ class Synthesiser:
 
     def chunks(self):
         """Lists of (dossier, supplements, extensions, payments) rows, CHUNK dossiers at a time."""
+        from motcua.dossiers import timeliness
+
         r = self.rng
         picks = r.choices(range(len(self.choices)), weights=self.weights, k=self.n)
         out = ([], [], [], [])
@@ -340,13 +346,16 @@ class Synthesiser:
                 if paid_at <= self.end:
                     pay = ("online" if r.random() < 0.5 else "cash", paid_at)
             dossier_id = i + 1
+            code = None if finished is None else timeliness.pack(
+                _utc(finished), _utc(due), _utc(original), state in timeliness.WITHDRAWN)
+            paid_online = pay[1] if pay is not None and pay[0] == "online" else None
             out[0].append((
                 dossier_id, uuid.UUID(int=r.getrandbits(128), version=4), channel, state,
                 "ND118" if received >= self.july else "ND61", version, variant, r.choice(self.applicants),
                 self.desk, self.desk_unit, unit, received - int(r.uniform(0, 3) * 3600), received, limit_value,
                 limit_unit, rule, original, due, finished,
                 finished + DAY if finished is not None and state == "returned" else None, fee,
-                fee if pay else 0, outcome))
+                fee if pay else 0, outcome, code, paid_online))
             if sup is not None:
                 self.ids["sup"] += 1
                 out[1].append((self.ids["sup"], dossier_id, sup[0], sup[1]))
@@ -370,7 +379,7 @@ _DOSSIER_COLUMNS = (
     "idempotency_key, submitted_at, received_at, clock_start, limit_value, limit_unit, cutoff, supplement_rule, "
     "original_due_at, due_at, transfer_due_at, finished_at, returned_at, current_step_id, fee_total, fee_paid, "
     "outcome, result_number, result_issued_at, return_method, originals_returned, book_year, book_number, "
-    "version, ledger_length, ledger_head")
+    "version, ledger_length, ledger_head, timeliness, paid_online_at")
 
 
 def _rows(chunk, instant, ref, boolean):
@@ -379,7 +388,7 @@ def _rows(chunk, instant, ref, boolean):
     d_rows = [(d[0], ref(d[1]), None, d[2], d[3], d[4], d[5], d[6], d[7], "", "", "", "", "", d[8], d[9], d[10],
                d[9], "desk", "", 1, None, instant(d[11]), instant(d[12]), instant(d[12]), d[13], d[14], None, d[15],
                instant(d[16]), instant(d[17]), None, instant(d[18]), instant(d[19]), None, d[20], d[21], d[22], "",
-               None, "", boolean(False), None, None, 0, 0, "") for d in dossiers]
+               None, "", boolean(False), None, None, 0, 0, "", d[23], instant(d[24])) for d in dossiers]
     s_rows = [(s[0], s[1], "processing", f"{s[0]}/HDHS", instant(s[2]), None, "[]", "Thiếu giấy tờ",
                instant(s[3]), None) for s in sups]
     e_rows = [(e[0], e[1], f"{e[0]}/XL", instant(e[2]), None, "Chờ xác minh", "3", "working_days", instant(e[3]),
@@ -438,7 +447,7 @@ def build(db: str, args) -> None:
             e = [row[:4] + (user,) + row[5:] for row in e]
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.executemany(f"INSERT INTO dossiers_dossier ({_DOSSIER_COLUMNS}) VALUES "
-                                   f"({', '.join(['%s'] * 47)})", d)
+                                   f"({', '.join(['%s'] * 49)})", d)
                 for table, rows in zip(_CHILD_COLUMNS, (s, e, p)):
                     if rows:
                         width = len(rows[0])
@@ -512,7 +521,7 @@ def duckdb_times(db: str, args, cases: dict) -> dict:
                 began = time.perf_counter()
                 rows = conn.execute(sql, params).fetchall()
                 seconds.append(time.perf_counter() - began)
-            received = sum(row[1] for row in rows)
+            received = sum(c.received for c in bieu06_sql.decode(rows).values())
             if received != _ours_received(period, by):
                 raise SystemExit(f"DuckDB counts {received} dossiers for {name}, we count another number")
             times[name] = min(seconds)
@@ -532,7 +541,8 @@ _TS = "TIMESTAMP"  # naive UTC, as the dialect's local-date expression expects
 _DUCK_TABLES = {
     "d": ("dossiers_dossier", {"id": "BIGINT", "channel": "VARCHAR", "state": "VARCHAR", "procedure_version_id": "BIGINT",
                                "resolving_unit_id": "BIGINT", "received_at": _TS, "original_due_at": _TS,
-                               "due_at": _TS, "finished_at": _TS}),
+                               "due_at": _TS, "finished_at": _TS, "timeliness": "INTEGER",
+                               "paid_online_at": _TS}),
     "s": ("dossiers_supplementrequest", {"id": "BIGINT", "dossier_id": "BIGINT", "stage": "VARCHAR",
                                          "requested_at": _TS, "completed_at": _TS}),
     "e": ("dossiers_extension", {"id": "BIGINT", "dossier_id": "BIGINT", "requested_at": _TS,
@@ -557,7 +567,8 @@ def _load_duckdb(duckdb, path: Path, args) -> None:
         for chunk in synth.chunks():
             dossiers, sups, exts, pays = chunk
             writers["d"].writerows((x[0], x[2], x[3], x[5], x[10], instant(x[12]), instant(x[16]), instant(x[17]),
-                                    instant(x[18])) for x in dossiers)
+                                    instant(x[18]), "" if x[23] is None else x[23], instant(x[24]))
+                                   for x in dossiers)
             writers["s"].writerows((x[0], x[1], "processing", instant(x[2]), instant(x[3])) for x in sups)
             writers["e"].writerows((x[0], x[1], instant(x[2]), instant(x[3]), instant(x[4])) for x in exts)
             writers["p"].writerows((x[0], x[1], x[3], instant(x[4])) for x in pays)

@@ -24,6 +24,7 @@ from django.core.management import call_command
 from motcua import demo
 from motcua.calendar.core import TZ
 from motcua.dossiers import generate as g
+from motcua.dossiers import report_facts
 from motcua.dossiers.models import DocumentStage, Dossier, DossierDocument, Outcome, SupplementStage
 from motcua.feedback.models import Evaluation, Feedback, FeedbackKind, FeedbackState
 from motcua.org.models import OrgUnit
@@ -156,6 +157,9 @@ def history(db):
                                       criteria_set="TT01-2018", channel="online", i1=1, i3=1, i4=1, i7=1,
                                       satisfaction=n % 5 + 1 if n % 2 else 2, rated_at=d.finished_at))
     DossierDocument.objects.bulk_create(docs)
+    for doc in docs:  # what services.issue_result keeps with its file
+        report_facts.documents_added(doc.dossier, [doc], doc.added_at)
+        Dossier.objects.filter(pk=doc.dossier_id).update(e_result_at=doc.dossier.e_result_at)
     Feedback.objects.bulk_create(feedback)
     Evaluation.objects.bulk_create(ratings)
 
@@ -167,7 +171,9 @@ def _reference(period: Period, cutoff: dt.datetime) -> dict[int, dict[str, int]]
     dossiers = list(Dossier.objects.filter(received_at__isnull=False)
                     .prefetch_related("supplements", "payments", "documents", "feedback"))
     rated_badly = {e.dossier_id for e in Evaluation.objects.filter(satisfaction__lte=2, rated_at__lt=cutoff)}
-    by_applicant = defaultdict(list)   # 4.3: a file from ANY earlier dossier of the applicant, received or not
+    # 4.3: a file the applicant had already given (lodged or a result, added no later) in ANY dossier of
+    # theirs submitted earlier, received or not
+    by_applicant = defaultdict(list)
     for d in Dossier.objects.prefetch_related("documents"):
         by_applicant[d.applicant_id].append(d)
     for d in dossiers:
@@ -192,15 +198,15 @@ def _reference(period: Period, cutoff: dt.datetime) -> dict[int, dict[str, int]]
         docs = [x for x in d.documents.all() if x.sha256 and x.added_at < cutoff]
         e_result = any(x.stage == DocumentStage.RESULT for x in docs)
         lodged = [x for x in docs if x.stage != DocumentStage.RESULT]
-        earlier = {x.sha256 for o in by_applicant[d.applicant_id] if o.submitted_at < d.submitted_at
-                   for x in o.documents.all()}
+        earlier = [y for o in by_applicant[d.applicant_id] if o.submitted_at < d.submitted_at
+                   for y in o.documents.all()]
         flags = {
             "late": late, "granted": granted, "timed": granted and d.due_at is not None,
             "slow": granted and d.due_at is not None and d.finished_at > d.due_at,
             "online": d.channel == "online", "fee": d.fee_total > 0,
             "paid_online": d.fee_total > 0 and any(p.method == "online" and p.paid_at < cutoff for p in d.payments.all()),
             "e_result": granted and e_result, "digitised": bool(lodged) and (not granted or e_result),
-            "reused": any(x.sha256 in earlier for x in lodged),
+            "reused": any(y.sha256 == x.sha256 and y.added_at <= x.added_at for x in lodged for y in earlier),
             "complained": any(f.submitted_at < cutoff for f in d.feedback.all()) or d.pk in rated_badly,
         }
         for k, v in flags.items():
@@ -232,8 +238,9 @@ KEYS = ("received", "late", "granted", "timed", "slow", "online", "fee", "paid_o
 @pytest.mark.parametrize("now", [None, dt.datetime(2026, 2, 20, 10, 0, tzinfo=TZ)], ids=["ended", "running"])
 def test_sql_counts_equal_the_python_reference(history, now, django_assert_max_num_queries):
     # a constant handful: the weights, the tree, one statement per source (the dossiers' one in a
-    # transaction of its own, with JIT off on PostgreSQL)
-    with django_assert_max_num_queries(11):
+    # transaction of its own, with its settings on PostgreSQL; the online procedures used as versions,
+    # then the versions' procedures)
+    with django_assert_max_num_queries(12):
         result = compute(Q1, now=now)
     cutoff = result.as_of
     assert cutoff == (Q1.ends if now is None else now)
@@ -292,7 +299,8 @@ def test_drilldown_lists_exactly_what_cost_points(history):
 
 
 def test_reuse_is_the_same_applicants_file_from_an_earlier_dossier(history):
-    """4.3 as the set-based SQL reads it: the same SHA-256 in an earlier dossier of the SAME applicant."""
+    """4.3: a lodged file whose SHA-256 the SAME applicant had already given in a dossier submitted
+    earlier — there when this one was added (Dossier.reused_at, kept as services add files)."""
     import uuid
 
     from motcua.accounts.models import Applicant
@@ -306,16 +314,21 @@ def test_reuse_is_the_same_applicants_file_from_an_earlier_dossier(history):
         d = Dossier.objects.get(pk=base.pk)
         d.pk, d.reference, d.code, d.book_number, d.idempotency_key, d.current_step = None, uuid.uuid4(), None, None, None, None
         d.applicant, d.submitted_at, d.received_at = applicant, at, at
+        d.e_intake_at = d.e_result_at = d.reused_at = None
         d.save()
         return d
 
-    def lodge(d, sha, stage=DocumentStage.INTAKE):
-        DossierDocument.objects.create(dossier=d, stage=stage, name="Căn cước", kind="copy", sha256=sha,
-                                       added_at=d.received_at)
+    def lodge(d, sha, stage=DocumentStage.INTAKE, day=None):
+        at = d.received_at if day is None else dt.datetime(2026, 1, day, 9, 0, tzinfo=TZ)
+        doc = DossierDocument.objects.create(dossier=d, stage=stage, name="Căn cước", kind="copy", sha256=sha,
+                                             added_at=at)
+        report_facts.documents_added(d, [doc], at)   # as services._add_documents
+        d.save(update_fields=["e_intake_at", "e_result_at", "reused_at"])
 
     p = Applicant.objects.create(kind="citizen", full_name="Người thứ nhất", cccd="079999000001")
     q = Applicant.objects.create(kind="citizen", full_name="Người thứ hai", cccd="079999000002")
     first, again, other, twice = copy(p, 5), copy(p, 12), copy(q, 13), copy(q, 14)
+    early, late = copy(q, 6), copy(q, 7)
     card, own = "cd" * 32, "ef" * 32
     lodge(first, card)
     lodge(again, card)           # p gave it before: reused
@@ -324,11 +337,13 @@ def test_reuse_is_the_same_applicants_file_from_an_earlier_dossier(history):
     lodge(twice, own)            # twice in one dossier: not from an earlier one
     lodge(first, "aa" * 32, DocumentStage.RESULT)
     lodge(other, "aa" * 32)      # p's result, lodged by q: not reused either
+    lodge(late, "bb" * 32)       # q's later dossier first …
+    lodge(early, "bb" * 32, day=20)  # … the earlier one gets the same file afterwards: not reused after the fact
     after = compute(Q1).total.counts
-    assert after["received"] == before["received"] + 4
+    assert after["received"] == before["received"] + 6
     assert after["reused"] == before["reused"] + 1
     not_reused = set(drilldown(Q1, root, "4.3").items.values_list("pk", flat=True))
-    assert {first.pk, other.pk, twice.pk} <= not_reused and again.pk not in not_reused
+    assert {first.pk, other.pk, twice.pk, early.pk, late.pk} <= not_reused and again.pk not in not_reused
 
 
 @pytest.mark.django_db

@@ -20,12 +20,13 @@ import pytest
 import factories
 from reports_support import MONTHS, generate_history, months, run_command
 from motcua.calendar import TZ, Duration
+from motcua.dossiers import report_facts
 from motcua.dossiers import services as s
 from motcua.dossiers.files import Upload
 from motcua.dossiers.models import Dossier, Extension
 from motcua.reports import from_ledger, queries
 from motcua.reports.bieu06 import Period, Policy
-from motcua.reports.verify import TOTAL, verify
+from motcua.reports.verify import TOTAL, stale_facts, verify
 
 DOSSIERS = 2000
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -136,12 +137,21 @@ def test_a_row_edited_behind_the_ledger_is_named_with_its_cells(history):
         (False, "received_online"), (False, "received_direct"), (True, "received_online"), (True, "received_direct")}
     assert all(d.dossiers == [target.code] for d in differences)
 
-    # A due instant moved in the table (not through an apology): the classification cells differ.
+    # A due instant moved in the table (not through an apology): the report's numbers come from the
+    # timeliness stored when the dossier finished, so they still match the ledger, but the stored fact
+    # no longer matches the row — named, exit 1. Edited along with it, the numbers differ as well.
     other = (Dossier.objects.filter(finished_at__gte=period.starts, finished_at__lt=period.ends,
                                     state="returned").exclude(pk=target.pk).order_by("pk").first())
     Dossier.objects.filter(pk=other.pk).update(due_at=other.finished_at - dt.timedelta(days=30))
+    assert stale_facts(period) == [other.code]
+    code, out, err = report("--from", "2026-02-01", "--to", "2026-02-28", "--by", "unit", "--verify")
+    assert code == 1 and "1 hồ sơ có dữ liệu tổng hợp lệch" in err
+    assert f"không khớp với chính hồ sơ: {other.code}." in out
+    other.refresh_from_db()
+    Dossier.objects.filter(pk=other.pk).update(timeliness=report_facts.timeliness_of(other))
     found = verify(period, Policy(), by="sector")
     assert any(other.code in d.dossiers and d.cell == "resolved_late" for d in found)
+    assert stale_facts(period) == []
 
 
 def test_bad_input_is_still_refused_with_exit_2(db):

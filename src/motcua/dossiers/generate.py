@@ -48,7 +48,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from motcua.calendar import TZ, CalendarError, Duration, WorkCalendar
 from motcua.calendar.deadline import _weight
-from motcua.dossiers import rules
+from motcua.dossiers import rules, timeliness
 
 __all__ = [
     "World", "Plan", "Cmd", "Result", "GenerationError", "load_world", "provide_role_holders", "plan", "window",
@@ -1271,6 +1271,9 @@ class _Sim:
         self.events: list[list] = []
         self.cur: int | None = None           # index of the current step in cols["steps"]
         self.clock_start = self.cutoff = self.ext_due = None
+        self.paid_online: str | None = None   # the first online payment (Dossier.paid_online_at)
+        self.e_intake: str | None = None      # the first lodged / result file (Dossier.e_intake_at, e_result_at)
+        self.e_result: str | None = None
         self.due: int | None = None
         self.spans: tuple = ()
         self.splan: dict[int, str] | None = None
@@ -1281,6 +1284,14 @@ class _Sim:
     def flush_dossier(self) -> None:
         d = self.d
         d["version"], d["ledger_length"], d["ledger_head"] = len(self.events) - 1, len(self.events), None
+        # the report facts services store as they save (ledger.DERIVED: not in the events above)
+        finished, parse = d["finished_at"], dt.datetime.fromisoformat
+        d["timeliness"] = None if finished is None else timeliness.pack(
+            parse(finished), d["due_at"] and parse(d["due_at"]), d["original_due_at"] and parse(d["original_due_at"]),
+            d["state"] in timeliness.WITHDRAWN)
+        d["paid_online_at"] = self.paid_online
+        # reused_at links the applicant's dossiers: set in SQL once they are all written (run_bulk)
+        d["e_intake_at"], d["e_result_at"], d["reused_at"] = self.e_intake, self.e_result, None
         out = self.out  # each table's rows end to end in one flat list (cheap to hand between processes)
         columns, cols = self.columns, self.cols
         out["dossier"].extend(columns["dossier"](d))
@@ -1499,6 +1510,11 @@ class _Sim:
                                  required_id=required, stage=stage, name=name[:1000], kind=kind, count=int(count),
                                  added_at=_iso(at), **stored))
         self.add_rows("documents", rows)
+        if any(r["sha256"] for r in rows):  # report_facts.documents_added (lives run forward: the first is the least)
+            if stage == "result":
+                self.e_result = self.e_result or _iso(at)
+            else:
+                self.e_intake = self.e_intake or _iso(at)
 
     def supplement(self, stage: str, actor: int, at: int, items, reason: str) -> None:
         listed = self._items(items)
@@ -1750,6 +1766,8 @@ class _Sim:
         row = _new_row("payments", id=self.numbers.id("payments"), dossier_id=self.d["id"], amount=a["amount"],
                        method=a["method"], reference=reference[:100], paid_at=_iso(c.at))
         self.add_rows("payments", [row])
+        if a["method"] == "online" and self.paid_online is None:
+            self.paid_online = _iso(c.at)
         self.put("fee_paid", self.d["fee_paid"] + a["amount"])
         if self.d["state"] == "awaiting_payment" and self.d["fee_paid"] >= self.d["fee_total"]:
             self.put("state", "processing")
@@ -2035,6 +2053,7 @@ def run_bulk(world: World, plans: Iterable[Plan], *, batch_size: int = 2000,
     connection = connections[using]
     writer = _Writer(connection)
     ids = _next_ids(connection)
+    first = ids["dossier"]
     counters = dict(Counter.objects.using(using).values_list("key", "value"))
     stats: dict[str, float] = {}
     produce = functools.partial(_pipelined, stats=stats, templates=templates) if fork else functools.partial(
@@ -2061,6 +2080,17 @@ def run_bulk(world: World, plans: Iterable[Plan], *, batch_size: int = 2000,
             result.events += len(batch["rows"]["events"]) // _WIDTH["events"]
             if progress:
                 progress(result.dossiers)
+    # 4.3 reuse (Dossier.reused_at) relates an applicant's dossiers, written in any order across batches:
+    # set-based for the applicants of the new dossiers, by the definition services keep as they write
+    from motcua.dossiers import report_facts
+
+    if connections[using].vendor == "postgresql":
+        # Fresh rows carry no planner statistics yet (autovacuum comes later): without them PostgreSQL
+        # plans the reuse semi-join as nested loops and runs for many minutes.
+        with connections[using].cursor() as cursor:
+            cursor.execute(f"ANALYZE {Dossier._meta.db_table}, {_MODELS['documents']._meta.db_table}")
+    report_facts.refresh_reused(f"SELECT applicant_id FROM {Dossier._meta.db_table} WHERE id >= {int(first)}",
+                                using=using)
     result.seconds = time.perf_counter() - began
     result.cpu_seconds = time.process_time() - cpu
     result.builder_cpu_seconds = stats.get("builder_cpu", 0.0)

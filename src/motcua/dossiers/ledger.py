@@ -30,6 +30,7 @@ from typing import Any, Iterable
 
 from django.db import models
 
+from motcua.dossiers import report_facts
 from motcua.dossiers.models import (
     AgencyTask, Dossier, DossierDocument, DossierFee, DossierStep, Extension, LedgerEvent, Payment, SupplementRequest,
 )
@@ -39,7 +40,11 @@ __all__ = ["snapshot", "diff", "append", "chain_hash", "link_hash", "fragment", 
 
 GENESIS = "0" * 64
 # Ledger bookkeeping on the dossier row itself is not part of what the events describe.
-_DOSSIER_META = {"version", "ledger_length", "ledger_head"}
+# Report facts derived from the described fields and rows (models.Dossier.timeliness, paid_online_at, the
+# QĐ 766 document facts) are not either: they are recomputed, not history, so back-filling them never
+# disagrees with the events.
+DERIVED = {"timeliness", "paid_online_at", "e_intake_at", "e_result_at", "reused_at"}
+_DOSSIER_META = {"version", "ledger_length", "ledger_head", *DERIVED}
 # Child tables in the snapshot: key → (model, the ordering that makes the list canonical).
 COLLECTIONS: dict[str, type[models.Model]] = {
     "steps": DossierStep, "tasks": AgencyTask, "supplements": SupplementRequest, "extension": Extension,
@@ -229,6 +234,7 @@ def restore(state: dict[str, Any], events: list[LedgerEvent]) -> Dossier:
     if current_step is not None:
         Dossier.objects.filter(pk=dossier.pk).update(current_step_id=current_step)
         dossier.current_step_id = current_step
+    report_facts.refresh(dossier)
     return dossier
 
 

@@ -70,6 +70,10 @@ class Outcome(models.TextChoices):
     REFUSED = "refused", _("Từ chối giải quyết")
 
 
+_REPORT_COLUMNS = ["received_at", "finished_at", "timeliness", "paid_online_at", "channel", "state", "due_at",
+                   "original_due_at"]
+
+
 class Dossier(models.Model):
     reference = models.UUIDField(_("Mã tra cứu nội bộ"), default=uuid.uuid4, unique=True, editable=False)
     code = models.CharField(_("Mã hồ sơ"), max_length=60, unique=True, null=True, blank=True,
@@ -121,6 +125,16 @@ class Dossier(models.Model):
 
     fee_total = models.PositiveBigIntegerField(_("Phí, lệ phí phải nộp (đồng)"), default=0)
     fee_paid = models.PositiveBigIntegerField(_("Đã nộp (đồng)"), default=0)
+    # Report facts derived from the fields above when they change (services._command, the generator), kept
+    # out of the ledger (ledger.DERIVED): dossiers.timeliness; the first online payment.
+    timeliness = models.PositiveSmallIntegerField(_("Đúng hạn theo từng cách so sánh (mã)"), null=True, blank=True)
+    paid_online_at = models.DateTimeField(_("Thanh toán trực tuyến lần đầu lúc"), null=True, blank=True)
+    # QĐ 766 facts kept as the documents are added (services._add_documents, the generator; dossiers.report_facts),
+    # as instants so "as of a cutoff" stays exact: the first lodged file with a SHA-256, the first electronic
+    # result, the first lodged file the same applicant had already given in a dossier submitted earlier (4.3).
+    e_intake_at = models.DateTimeField(_("Nộp tệp điện tử đầu tiên lúc"), null=True, blank=True)
+    e_result_at = models.DateTimeField(_("Có kết quả điện tử lúc"), null=True, blank=True)
+    reused_at = models.DateTimeField(_("Dùng lại tệp đã nộp lúc"), null=True, blank=True)
 
     outcome = models.CharField(_("Kết quả"), max_length=10, choices=Outcome.choices, blank=True, default="")
     result_number = models.CharField(_("Số, ký hiệu kết quả"), max_length=100, blank=True)
@@ -152,10 +166,16 @@ class Dossier(models.Model):
             models.Index(fields=["resolving_unit", "state", "due_at"], name="dossier_unit_state_due"),
             models.Index(fields=["receiving_unit", "received_at"], name="dossier_received"),
             models.Index(fields=["applicant", "submitted_at"], name="dossier_applicant"),
-            # Covers every dossier column Biểu 06 reads (reports.bieu06_sql): the report scans this
-            # index, not the wide rows.
-            models.Index(fields=["received_at", "finished_at", "due_at", "original_due_at", "channel", "state",
-                                 "resolving_unit", "procedure_version", "id"], name="dossier_report"),
+            # Each covers every dossier column Biểu 06 reads (reports.bieu06_sql), led by the column it
+            # groups by: SQLite scans the index in group order (no sort of millions of rows, no wide rows).
+            models.Index(fields=["resolving_unit", *_REPORT_COLUMNS, "procedure_version", "id"],
+                         name="dossier_report_unit"),
+            models.Index(fields=["procedure_version", *_REPORT_COLUMNS, "resolving_unit", "id"],
+                         name="dossier_report_version"),
+            # Covers every dossier column the QĐ 766 index reads (reports.index766.facts_sql), led by its grouping.
+            models.Index(fields=["resolving_unit", "received_at", "finished_at", "due_at", "clock_start", "outcome",
+                                 "channel", "fee_total", "paid_online_at", "e_intake_at", "e_result_at", "reused_at",
+                                 "id"], name="dossier_index766"),
         ]
 
     def __str__(self) -> str:

@@ -30,7 +30,7 @@ from motcua.calendar import CalendarError, Duration, WorkCalendar
 from motcua.calendar.deadline import Deadline, Pause, step_dues
 from motcua.catalog.models import FeeItem, Level, OnlineMode, ProcedureVariant, VersionStatus, WorkflowStep
 from motcua.catalog.rules import FeeFormula, RuleError
-from motcua.dossiers import rules
+from motcua.dossiers import report_facts, rules
 from motcua.dossiers.errors import Conflict, DossierError, NotAllowed, NotFound
 from motcua.dossiers.files import StoredFiles, Upload, check
 from motcua.dossiers.ledger import COLLECTIONS, append, snapshot
@@ -132,6 +132,7 @@ def _command(dossier: Dossier | int | str, actor, event: str, *, version: int | 
             before = snapshot(d)
             yield context
             d.version += 1
+            d.timeliness = report_facts.timeliness_of(d)  # follows finished_at and the due instants
             d.save()
             append(d, event, actor, moment, before, snapshot(d), context.reason)
             for topic, extra in context.notifications:
@@ -345,6 +346,7 @@ def _add_documents(d: Dossier, uploads: list[Upload], stage: str, files: StoredF
         rows.append(DossierDocument(dossier=d, required_id=upload.required_id, stage=stage, name=name[:1000],
                                     kind=upload.kind, count=int(upload.count), added_at=at, **stored))
     DossierDocument.objects.bulk_create(rows)
+    report_facts.documents_added(d, rows, at)  # QĐ 766: electronic files, reuse (saved with the dossier)
 
 
 def _fees(variant: ProcedureVariant, inputs: dict[str, Any] | None) -> list[DossierFee]:
@@ -455,6 +457,8 @@ def _create(*, actor, event: str, channel: str, variant: ProcedureVariant, appli
                 fee.dossier = d
             DossierFee.objects.bulk_create(fees)
             _add_documents(d, documents, DocumentStage.INTAKE, files, at)
+            if d.e_intake_at is not None:
+                Dossier.objects.filter(pk=d.pk).update(e_intake_at=d.e_intake_at, reused_at=d.reused_at)
             append(d, event, actor, at, EMPTY_SNAPSHOT, snapshot(d))
             _notify(d, "dossier.submitted", {})
             return d
@@ -1123,6 +1127,8 @@ def _record_payment(c: _Context, actor, amount: int, method: str, reference: str
         raise DossierError(f"Số tiền vượt quá số còn phải nộp ({d.fee_total - d.fee_paid:,} đồng)."
                            .replace(",", "."), code="payment_amount")
     Payment.objects.create(dossier=d, amount=amount, method=method, reference=reference[:100], paid_at=c.at)
+    if method == PaymentMethod.ONLINE and d.paid_online_at is None:
+        d.paid_online_at = c.at
     d.fee_paid += amount
     c.notify("dossier.payment_recorded", amount=amount, method=method, remaining=d.fee_total - d.fee_paid)
     if d.state == State.AWAITING_PAYMENT and d.fee_paid >= d.fee_total:

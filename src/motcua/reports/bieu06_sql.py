@@ -4,32 +4,30 @@
 (millions of dossiers) is counted where the rows are, on SQLite and PostgreSQL alike
 (tests/test_reports_sql.py proves both equal to the pure-Python result over generated history).
 
-The query has three layers:
+The query has two layers:
 
-1. ``rows``: the dossiers the period counts (received before its end, not finished before its
-   start, in scope), each with the few values the columns need. The values that need another table
-   are computed only for the rows that need them (a ``CASE`` around ``d.id IN (subquery)``, a list
-   each database builds once — SQLite an ephemeral index, PostgreSQL a hash): the due
-   instant *in force at the period's end* only for dossiers still open then whose due instant ever
-   moved, the supplement-waiting flag only for dossiers still open, the online payment only for
-   dossiers received in the period.
-2. ``facts``: per row, which column group it falls in (0/1/2 codes), from plain comparisons.
-3. the outer ``GROUP BY``: a SUM per column.
+1. ``facts``: the dossiers the period counts (received before its end, not finished before its
+   start, in scope), one row each with the column group it falls in (0/1/2 codes, see ``_facts``).
+   A finished dossier's early / on time / late was stored when it finished (``Dossier.timeliness``,
+   a base-3 digit per policy: dossiers.timeliness) and its first online payment when it was paid
+   (``Dossier.paid_online_at``), so for the millions of finished rows every code is a plain
+   comparison — no instant converted to a local date, no payment looked up. Only dossiers still
+   open at the period's end need another table: the due instant *in force at the period's end* when
+   their due instant ever moved, and whether they wait for a supplement (a ``CASE`` around
+   ``d.id IN (subquery)``, a list each database builds once — SQLite an ephemeral index,
+   PostgreSQL a hash). "Over deadline at the period's end" is ``due < threshold`` for an instant
+   threshold computed here (``_over_before``), so open dossiers need no date conversion either.
+2. the outer ``GROUP BY``: a SUM per column.
 
-``OFFSET 0`` (SQLite: ``LIMIT -1 OFFSET 0``) on the inner layers keeps both databases from
-flattening them into the outer query, which would evaluate every subquery and date conversion once
-per reference instead of once per row (measured: 3× slower on PostgreSQL).
+``OFFSET 0`` (SQLite: ``LIMIT -1 OFFSET 0``) on the inner layer keeps both databases from
+flattening it into the outer query, which would evaluate every subquery once per reference instead
+of once per row.
 
-Local dates (the ``date`` granularity): Asia/Ho_Chi_Minh is a fixed UTC+7 (``calendar.core.TZ``),
-so SQLite's ``date(x, '+25200 seconds')`` on the stored UTC text is the local date (taken only for
-instants at or after 17:00 UTC; before, the stored date is the local one); PostgreSQL shifts the
-UTC wall time by the same offset. Open dossiers need no conversion at all: "over deadline at the
-period's end" is ``due < threshold`` for an instant threshold computed here (see ``_over_before``).
-
-SQLite reads the covering index ``dossier_report`` (``INDEXED BY``: its planner otherwise walks the
-finished-at or unit index and fetches the wide rows one by one). Rows are grouped by the dossier's
-own foreign key (resolving unit or procedure version) — no join on millions of rows — and folded
-into sectors or procedures by ``queries`` afterwards.
+SQLite reads a covering index led by the grouping column (``dossier_report_unit`` or
+``dossier_report_version``, ``INDEXED BY``): it walks it in group order, so the GROUP BY needs no
+sort of millions of rows and never touches the wide rows. Rows are grouped by the dossier's own
+foreign key (resolving unit or procedure version) — no join on millions of rows — and folded into
+sectors or procedures by ``queries`` afterwards.
 """
 
 from __future__ import annotations
@@ -41,14 +39,13 @@ from django.db import connection, transaction
 
 from motcua.calendar.core import TZ
 from motcua.calendar.deadline import Granularity
-from motcua.reports.bieu06 import ORIGINAL, Counts, Period, Policy
+from motcua.dossiers import timeliness
+from motcua.reports.bieu06 import ONLINE, ORIGINAL, Counts, Period, Policy
 
-__all__ = ["aggregate", "statement", "listing", "COLUMN_CONDITIONS", "GROUP_COLUMNS", "KEYS"]
+__all__ = ["aggregate", "statement", "listing", "COLUMN_CONDITIONS", "GROUP_COLUMNS"]
 
 # Grouping → the dossier column the rows are grouped by (queries folds versions into their procedure).
 GROUP_COLUMNS = {"unit": "resolving_unit_id", "sector": "procedure_version_id", "procedure": "procedure_version_id"}
-KEYS = list(Counts().as_dict())  # the SELECT's column order after the group column
-_OFFSET = int(TZ.utcoffset(None).total_seconds())
 WORK_MEM = "256MB"  # PostgreSQL, for this statement only (SET LOCAL): see ``aggregate``
 
 
@@ -57,17 +54,6 @@ def _tables():
 
     return {"d": Dossier._meta.db_table, "ext": Extension._meta.db_table, "sup": SupplementRequest._meta.db_table,
             "pay": Payment._meta.db_table}
-
-
-def _local_date(column: str, dialect: str) -> str:
-    if dialect == "postgresql":
-        return f"(({column} AT TIME ZONE 'UTC') + interval '{_OFFSET} seconds')::date"
-    if dialect == "duckdb":  # bench/report_bench.py: naive UTC timestamps
-        return f"CAST({column} + INTERVAL {_OFFSET} SECOND AS DATE)"
-    # SQLite stores 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC. Before 17:00 UTC the local date is the
-    # stored date — office hours always are — so date() (a parse per call) only runs for the others.
-    return (f"CASE WHEN substr({column}, 12, 2) < '{24 - _OFFSET // 3600:02d}' THEN substr({column}, 1, 10) "
-            f"ELSE date({column}, '+{_OFFSET} seconds') END")
 
 
 def _over_before(period: Period, policy: Policy) -> dt.datetime:
@@ -91,8 +77,24 @@ def aggregate(period: Period, policy: Policy, by: str, where: str = "", where_pa
     sql, instants = statement(period, policy, by, where, connection.vendor)
     with _session() as cursor:
         cursor.execute(sql, {**(where_params or {}), **{k: _param(v) for k, v in instants.items()}})
-        result = cursor.fetchall()
-    return {row[0]: Counts(**{k: int(v or 0) for k, v in zip(KEYS, row[1:])}) for row in result}
+        return decode(cursor.fetchall())
+
+
+def decode(rows) -> dict[int | None, Counts]:
+    """``statement``'s result rows → Counts per group value (PostgreSQL and DuckDB give a group up to
+    two rows, one per branch, added here)."""
+    counted: dict[int | None, Counts] = {}
+    for row in rows:
+        values = dict(zip(_SELECTED, (int(v or 0) for v in row[1:])))
+        new = values.pop("new")
+        values["received_direct"] = new - values["received_online"]
+        values["carried_over"] = values["received"] - new
+        values["in_progress"] = values["received"] - values["resolved"]
+        # within = in progress − over (waiting for a supplement counts within): one evaluation of
+        # the due-in-force subqueries per open dossier instead of two
+        values["in_progress_within"] = values["in_progress"] - values["in_progress_over"]
+        counted.setdefault(row[0], Counts()).add(Counts(**values))
+    return counted
 
 
 @contextmanager
@@ -101,10 +103,10 @@ def _session():
     postgresql = connection.vendor == "postgresql"
     with transaction.atomic() if postgresql else nullcontext(), connection.cursor() as cursor:
         if postgresql:
-            # The IN lists (online payments, supplements, apologies: hundreds of thousands of ids in a
-            # province-year) are hashed once only when they fit in work_mem; otherwise PostgreSQL scans
-            # the list again for every dossier (minutes at 3,000,000). JIT compiling this one statement
-            # costs more (~0.9 s) than it saves.
+            # A hashed list (the drill-down's IN of group ids, a sub-plan the planner chooses to hash)
+            # is built once only when it fits in work_mem; otherwise PostgreSQL rescans it for every
+            # dossier (minutes at 3,000,000). JIT compiling this one statement costs more (~0.9 s) than
+            # it saves.
             cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
             cursor.execute("SET LOCAL jit = off")
         yield cursor
@@ -113,18 +115,55 @@ def _session():
 def statement(period: Period, policy: Policy, by: str, where: str = "", dialect: str = "sqlite"
               ) -> tuple[str, dict[str, dt.datetime]]:
     """The SQL text (``%(name)s`` parameters) and its instants, for ``sqlite``, ``postgresql`` or
-    ``duckdb`` (the benchmark's comparison runs the very same statement there)."""
-    facts = _facts(period, policy, by, where, dialect, listing=False)
-    sql = f"""
-      SELECT g, COUNT(*),
-        SUM(CASE WHEN came = 0 THEN 1 ELSE 0 END), SUM(CASE WHEN came = 1 THEN 1 ELSE 0 END),
-        SUM(CASE WHEN came = 2 THEN 1 ELSE 0 END),
-        SUM(done), SUM(CASE WHEN res = 0 THEN 1 ELSE 0 END), SUM(CASE WHEN res = 1 THEN 1 ELSE 0 END),
-        SUM(CASE WHEN res = 2 THEN 1 ELSE 0 END),
-        SUM(1 - done), SUM(CASE WHEN open IN (0, 2) THEN 1 ELSE 0 END), SUM(CASE WHEN open = 1 THEN 1 ELSE 0 END),
-        SUM(CASE WHEN open = 2 THEN 1 ELSE 0 END), SUM(done * wd), SUM(paid)
-      FROM ({facts}) f GROUP BY g"""
-    return sql, _instants(period, policy)
+    ``duckdb`` (the benchmark's comparison runs the very same statement there); ``decode`` reads its
+    rows.
+
+    A SUM per column. SQLite walks the grouping's covering index in group order (no sort).
+    PostgreSQL and DuckDB count in two branches (UNION ALL): the dossiers finished in the period need
+    no other table, so PostgreSQL hashes them in parallel workers; the few still open at the end
+    carry the sub-queries, which would keep the whole plan serial."""
+    e, source = _codes(period, policy, by, where, dialect)
+    if dialect == "sqlite":
+        return _sums(e, by, source, "all"), _instants(period, policy)
+    finished = _source(by, where, dialect, f"d.finished_at >= %(starts)s AND {_FINISHED}")
+    still_open = _source(by, where, dialect, _OPEN)
+    return (f"{_sums(e, by, finished, 'finished')}\n      UNION ALL{_sums(e, by, still_open, 'open')}",
+            _instants(period, policy))
+
+
+def _sums(e: dict[str, str], by: str, source: str, rows: str) -> str:
+    """SELECT group value, then ``_SELECTED`` (a COUNT, then SUMs), GROUP BY the group value, over the
+    dossiers of ``source``: ``all`` of them, or only those ``finished`` in the period (the columns of
+    the open ones are 0: no sub-query in that branch) or those still ``open`` at its end. Columns that
+    are a plain difference of two others (in person = new − online, carried over = all − new, in
+    progress = all − resolved) are left to ``decode``: a third fewer expressions per row."""
+    def count(condition: str) -> str:
+        return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+    finished = {"all": _FINISHED, "finished": "1 = 1", "open": "1 = 0"}[rows]
+    new = "d.received_at >= %(starts)s"
+    columns = {
+        "new": count(new),
+        "received_online": count(f"{new} AND d.channel = '{ONLINE}'"),
+        "resolved": {"all": count(_FINISHED), "finished": "COUNT(*)", "open": "0"}[rows],
+        **{name: "0" if rows == "open" else count(f"{finished} AND {e['digit']} = {k}")
+           for k, name in enumerate(("resolved_early", "resolved_on_time", "resolved_late"))},
+        "in_progress_over": "0" if rows == "finished" else count(f"{e['open']} = 1"),
+        "awaiting_supplement": "0" if rows == "finished" else count(f"{e['open']} = 2"),
+        "withdrawn_returned": f"SUM(CASE WHEN {finished} THEN {e['wd']} ELSE 0 END)",
+        "paid_online": f"SUM({e['paid']})",
+    }
+    group = GROUP_COLUMNS[by]
+    return f"""
+      SELECT d.{group} AS g, COUNT(*),
+        {(',' + chr(10) + '        ').join(columns[name] for name in _SELECTED[1:])}
+      {source}
+      GROUP BY d.{group}"""
+
+
+# The aggregate's columns after the group value (``new``: received in the period; decode derives the rest).
+_SELECTED = ["received", "new", "received_online", "resolved", "resolved_early", "resolved_on_time",
+             "resolved_late", "in_progress_over", "awaiting_supplement", "withdrawn_returned", "paid_online"]
 
 
 # A column of the form (or "new": received in the period, 4 + 5) → the condition on the facts row
@@ -140,7 +179,7 @@ def listing(period: Period, policy: Policy, by: str, column: str, where: str = "
             where_params: dict | None = None, groups: list[int] | None = None) -> list[tuple[str | None, int]]:
     """(code, id) of the dossiers one cell of the report counts: ``column`` a key of
     COLUMN_CONDITIONS, ``groups`` the row's group values (None: the total row)."""
-    facts = _facts(period, policy, by, where, connection.vendor, listing=True)
+    facts = _facts(period, policy, by, where, connection.vendor)
     keep = COLUMN_CONDITIONS[column]
     if groups is not None:
         keep += f" AND g IN ({', '.join(str(int(g)) for g in groups) or 'NULL'})"
@@ -154,11 +193,12 @@ def _instants(period: Period, policy: Policy) -> dict[str, dt.datetime]:
     return {"starts": period.starts, "ends": period.ends, "over_before": _over_before(period, policy)}
 
 
-def _facts(period: Period, policy: Policy, by: str, where: str, dialect: str, *, listing: bool) -> str:
-    """One row of facts per dossier the period counts (``listing``: with its id and code too)."""
+def _codes(period: Period, policy: Policy, by: str, where: str, dialect: str) -> tuple[dict[str, str], str]:
+    """Per dossier, the SQL expressions of its codes — ``came`` 0 online / 1 in person or by post /
+    2 carried over; ``done`` 1 when finished in the period; ``wd`` ended without a resolution; ``res``
+    0 early / 1 on time / 2 late (finished in the period); ``open`` 0 within / 1 over / 2 waiting for a
+    supplement (still open at the end); ``paid`` — and the FROM … WHERE of the dossiers counted."""
     t = _tables()
-    fence = "LIMIT -1 OFFSET 0" if dialect == "sqlite" else "OFFSET 0"
-    group = GROUP_COLUMNS[by]
     # The due instant in force at the period's end (only asked of dossiers open then whose due moved):
     # due instants only move at a processing supplement's completion and at the apology (services:
     # record_supplement, apologise), once each; the apology's new date stands from then on.
@@ -167,45 +207,55 @@ def _facts(period: Period, policy: Policy, by: str, where: str, dialect: str, *,
     #    apology replaced (previous_due_at), or the current one when there was no apology;
     #  - else the original due instant (both moves came after the end).
     due_in_force = f"""CASE
-        WHEN d.id IN (SELECT e.dossier_id FROM {t['ext']} e WHERE e.requested_at < %(ends)s)
+        WHEN EXISTS (SELECT 1 FROM {t['ext']} e WHERE e.dossier_id = d.id AND e.requested_at < %(ends)s)
           THEN (SELECT e.new_due_at FROM {t['ext']} e WHERE e.dossier_id = d.id)
-        WHEN d.id IN (SELECT s.dossier_id FROM {t['sup']} s WHERE s.stage = 'processing'
-                      AND s.completed_at < %(ends)s)
+        WHEN EXISTS (SELECT 1 FROM {t['sup']} s WHERE s.dossier_id = d.id AND s.stage = 'processing'
+                     AND s.completed_at < %(ends)s)
           THEN COALESCE((SELECT e.previous_due_at FROM {t['ext']} e WHERE e.dossier_id = d.id), d.due_at)
         ELSE d.original_due_at END"""
     if policy.due == ORIGINAL:
-        open_due = due_col = "d.original_due_at"
+        open_due = "d.original_due_at"
     else:
         open_due = f"""CASE WHEN d.due_at = d.original_due_at OR d.original_due_at IS NULL THEN d.due_at
                        ELSE {due_in_force} END"""
-        due_col = "d.due_at"
-    if policy.granularity == Granularity.DATE:
-        fin_key, due_key = _local_date("d.finished_at", dialect), _local_date(due_col, dialect)
-    else:
-        fin_key, due_key = "d.finished_at", due_col
-    waiting = f"""CASE WHEN d.id IN (SELECT s.dossier_id FROM {t['sup']} s WHERE s.stage = 'processing'
-                  AND s.requested_at < %(ends)s AND (s.completed_at IS NULL OR s.completed_at >= %(ends)s))
-                  THEN 1 ELSE 0 END"""
-    paid = f"""CASE WHEN d.id IN (SELECT p.dossier_id FROM {t['pay']} p WHERE p.method = 'online'
-               AND p.paid_at < %(ends)s) THEN 1 ELSE 0 END"""
-    rows = f"""
-      SELECT d.{group} AS g, {"d.id AS id, d.code AS code," if listing else ""}
-        CASE WHEN d.received_at < %(starts)s THEN 2 WHEN d.channel = 'online' THEN 0 ELSE 1 END AS came,
-        CASE WHEN d.finished_at < %(ends)s THEN 1 ELSE 0 END AS done,
-        CASE WHEN d.state IN ('withdrawn', 'stopped') THEN 1 ELSE 0 END AS wd,
-        CASE WHEN d.finished_at < %(ends)s AND {due_col} IS NOT NULL THEN {fin_key} END AS fin_key,
-        CASE WHEN d.finished_at < %(ends)s THEN {due_key} END AS due_key,
-        CASE WHEN d.finished_at < %(ends)s THEN NULL ELSE {open_due} END AS open_due,
-        CASE WHEN d.finished_at < %(ends)s THEN 0 ELSE {waiting} END AS waiting,
-        CASE WHEN d.received_at >= %(starts)s THEN {paid} ELSE 0 END AS paid
-      FROM {t['d']} d {"INDEXED BY dossier_report" if dialect == "sqlite" else ""}
-      WHERE d.received_at < %(ends)s AND (d.finished_at IS NULL OR d.finished_at >= %(starts)s) {where}
-      {fence}"""
-    # res: 0 early, 1 on time, 2 late (finished in the period); open: 0 within, 1 over, 2 waiting.
-    return f"""
-      SELECT g, {"id, code," if listing else ""} came, done, wd, waiting, paid,
-        CASE WHEN done = 0 THEN NULL WHEN wd = 1 OR fin_key IS NULL THEN 1
-             WHEN fin_key < due_key THEN 0 WHEN fin_key = due_key THEN 1 ELSE 2 END AS res,
-        CASE WHEN done = 1 THEN NULL WHEN waiting = 1 THEN 2
-             WHEN open_due IS NOT NULL AND open_due < %(over_before)s THEN 1 ELSE 0 END AS open
-      FROM ({rows}) r {fence}"""
+    # Asked only of the dossiers still open at the end — tens of thousands in a province-year — so an
+    # index look-up each (EXISTS on the child's dossier index) beats hashing the child tables'
+    # hundreds of thousands of rows into IN lists first.
+    waiting = f"""EXISTS (SELECT 1 FROM {t['sup']} s WHERE s.dossier_id = d.id AND s.stage = 'processing'
+                  AND s.requested_at < %(ends)s AND (s.completed_at IS NULL OR s.completed_at >= %(ends)s))"""
+    # A finished dossier's early / on time / late under the policy was stored when it finished
+    # (Dossier.timeliness, one base-3 digit per policy): no instant is converted here.
+    wd = ", ".join(f"'{s}'" for s in timeliness.WITHDRAWN)
+    digit = timeliness.column_sql("d.timeliness", policy.due, policy.granularity, dialect)
+    open_kind = f"CASE WHEN {waiting} THEN 2 WHEN ({open_due}) < %(over_before)s THEN 1 ELSE 0 END"
+    codes = {
+        "came": f"CASE WHEN d.received_at < %(starts)s THEN 2 WHEN d.channel = '{ONLINE}' THEN 0 ELSE 1 END",
+        "done": f"CASE WHEN {_FINISHED} THEN 1 ELSE 0 END",
+        "wd": f"CASE WHEN d.state IN ({wd}) THEN 1 ELSE 0 END",
+        "res": f"CASE WHEN {_FINISHED} THEN {digit} END",
+        "open": f"CASE WHEN {_FINISHED} THEN NULL ELSE {open_kind} END",
+        "paid": "CASE WHEN d.received_at >= %(starts)s AND d.paid_online_at < %(ends)s THEN 1 ELSE 0 END",
+        "digit": digit,  # unguarded: for the finished dossiers' columns of ``_sums``
+    }
+    return codes, _source(by, where, dialect, "(d.finished_at IS NULL OR d.finished_at >= %(starts)s)")
+
+
+_FINISHED = "d.finished_at < %(ends)s"  # finished in the period (of the dossiers counted)
+_OPEN = "(d.finished_at IS NULL OR d.finished_at >= %(ends)s)"  # still open at its end
+
+
+def _source(by: str, where: str, dialect: str, finish: str) -> str:
+    """FROM … WHERE: the dossiers received before the period's end, in scope, whose finish instant
+    meets ``finish``."""
+    index = {"unit": "dossier_report_unit"}.get(by, "dossier_report_version")
+    return f"""FROM {_tables()['d']} d {f"INDEXED BY {index}" if dialect == "sqlite" else ""}
+      WHERE d.received_at < %(ends)s AND {finish} {where}"""
+
+
+def _facts(period: Period, policy: Policy, by: str, where: str, dialect: str) -> str:
+    """One row per dossier the period counts: its group value, id, code and codes (``_codes``), the
+    rows the drill-down's COLUMN_CONDITIONS pick from."""
+    codes, source = _codes(period, policy, by, where, dialect)
+    fence = "LIMIT -1 OFFSET 0" if dialect == "sqlite" else "OFFSET 0"  # each code once per row
+    listed = ", ".join(f"{codes[name]} AS {name}" for name in ("came", "done", "wd", "res", "open", "paid"))
+    return f"SELECT d.{GROUP_COLUMNS[by]} AS g, d.id AS id, d.code AS code, {listed} {source} {fence}"

@@ -20,13 +20,14 @@ from django.db.models.functions import Coalesce
 
 from motcua.catalog.models import Level, Procedure, ProcedureVersion, Sector
 from motcua.dossiers.models import (
-    Dossier, Extension, Payment, PaymentMethod, State, SupplementRequest, SupplementStage,
+    Dossier, Extension, Payment, PaymentMethod, SupplementRequest, SupplementStage,
 )
+from motcua.dossiers import timeliness
 from motcua.org.models import OrgUnit
 from motcua.reports import bieu06_sql
 from motcua.reports.bieu06 import Counts, Facts, Period, Policy, Report, ReportError, Row, _sort_key, build
 
-__all__ = ["Scope", "GROUPINGS", "resolve_scope", "facts", "dossier_facts", "due_in_force", "bieu06",
+__all__ = ["Scope", "GROUPINGS", "resolve_scope", "counted", "facts", "dossier_facts", "due_in_force", "bieu06",
            "bieu06_python"]
 
 _PROC = "procedure_version__procedure"
@@ -37,7 +38,7 @@ GROUPINGS = {
     "procedure": (f"{_PROC}__code", f"{_PROC}__name"),
 }
 # Ended without a resolution: counted on time and shown apart (the TT 02/2017 note).
-WITHDRAWN_STATES = {State.WITHDRAWN.value, State.STOPPED.value}
+WITHDRAWN_STATES = set(timeliness.WITHDRAWN)
 
 
 @dataclass(frozen=True)
@@ -110,22 +111,27 @@ def due_in_force(ends):
         default=F("original_due_at"))
 
 
+def counted(period: Period, scope: Scope):
+    """The dossiers the period's report counts in the scope: received before its end, processing not
+    ended before its start."""
+    return (Dossier.objects.filter(_scoped(scope), received_at__isnull=False, received_at__lt=period.ends)
+            .filter(Q(finished_at__isnull=True) | Q(finished_at__gte=period.starts)))
+
+
 def _rows(period: Period, scope: Scope, by: str):
     if by not in GROUPINGS:
         raise ReportError(f"Cách nhóm “{by}” không hợp lệ ({', '.join(GROUPINGS)}).")
-    starts, ends = period.starts, period.ends
+    ends = period.ends
     waiting = SupplementRequest.objects.filter(
         Q(completed_at__isnull=True) | Q(completed_at__gte=ends),
         dossier=OuterRef("pk"), stage=SupplementStage.PROCESSING, requested_at__lt=ends)
     paid_online = (Payment.objects.filter(dossier=OuterRef("pk"), method=PaymentMethod.ONLINE)
                    .order_by("paid_at").values("paid_at")[:1])
-    return (Dossier.objects
-            .filter(_scoped(scope), received_at__isnull=False, received_at__lt=ends)
-            .filter(Q(finished_at__isnull=True) | Q(finished_at__gte=starts))
-            .annotate(waiting=Exists(waiting), paid_online_at=Subquery(paid_online), due_then=due_in_force(ends))
+    return (counted(period, scope)
+            .annotate(waiting=Exists(waiting), first_online_payment=Subquery(paid_online), due_then=due_in_force(ends))
             .order_by()
             .values_list("received_at", "channel", "finished_at", "due_then", "original_due_at", "state",
-                         "waiting", "paid_online_at", *GROUPINGS[by], "pk", "code"))
+                         "waiting", "first_online_payment", *GROUPINGS[by], "pk", "code"))
 
 
 def dossier_facts(period: Period, scope: Scope, by: str) -> list[tuple[int, str | None, Facts]]:

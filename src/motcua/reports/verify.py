@@ -4,6 +4,11 @@ The table report is the one ``motcua report`` prints (``queries.bieu06``, counte
 the ledger report is ``from_ledger.bieu06``. Any differing cell is an error; for each one the
 dossiers behind it are named: those whose contribution to that row and column differs between the
 per-dossier facts of the tables (``queries.dossier_facts``) and of the replayed ledger.
+
+The table report reads two facts stored on the dossier row (``dossiers.report_facts``: the finished
+dossier's timeliness, the first online payment). ``stale_facts`` checks them against the fields and
+rows they derive from, for every dossier the period counts: a row edited behind the services' back
+(say its due instant) leaves them disagreeing even when the numbers still match the ledger.
 """
 
 from __future__ import annotations
@@ -11,11 +16,15 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Min, Q
+
+from motcua.dossiers import report_facts
+from motcua.dossiers.models import PaymentMethod
 from motcua.reports import from_ledger, queries
 from motcua.reports.bieu06 import COLUMNS, EXTRA, Counts, Period, Policy, Report, classify
 from motcua.reports.queries import Scope
 
-__all__ = ["Difference", "compare", "verify", "describe"]
+__all__ = ["Difference", "compare", "verify", "describe", "stale_facts"]
 
 # Cell name → its label: the form's numbered columns, then the extra counts.
 CELLS = {key: f"cột {n}" for n, (key, _) in COLUMNS.items()} | {key: f"“{label}”" for key, label in EXTRA.items()}
@@ -86,3 +95,18 @@ def describe(d: Difference) -> str:
     row = "Tổng cộng" if d.row == TOTAL else " – ".join(str(v) for v in d.row if v is not None) or "(không xác định)"
     who = ", ".join(d.dossiers) if d.dossiers else "không xác định được hồ sơ"
     return f"Dòng “{row}”, {CELLS[d.cell]}: theo bảng {d.table}, theo sổ cái {d.ledger}. Hồ sơ: {who}."
+
+
+def stale_facts(period: Period, scope: Scope = Scope()) -> list[str]:
+    """Codes of the dossiers the period counts whose stored report facts disagree with their sources."""
+    counted = (queries.counted(period, scope)
+               .annotate(first_online=Min("payments__paid_at", filter=Q(payments__method=PaymentMethod.ONLINE)))
+               .only("pk", "code", "finished_at", "due_at", "original_due_at", "state", "timeliness", "paid_online_at")
+               .order_by("code", "pk"))
+    return [d.code or f"#{d.pk}" for d in counted.iterator(chunk_size=5000)
+            if d.timeliness != report_facts.timeliness_of(d) or d.paid_online_at != d.first_online]
+
+
+def describe_stale(codes: list[str]) -> str:
+    return ("Dữ liệu tổng hợp lưu trên hồ sơ (đúng hạn, thanh toán trực tuyến) không khớp với chính hồ sơ: "
+            + ", ".join(codes) + ".")

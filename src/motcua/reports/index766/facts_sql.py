@@ -1,15 +1,17 @@
 """The per-dossier QĐ 766 facts as one set-based SQL statement (SQLite and PostgreSQL).
 
-Each side table is read ONCE and reduced to one row per dossier (GROUP BY dossier_id; a fact "true
-as of the cutoff" is a condition on the side row's own instant), then LEFT JOINed to the dossiers
-counted. No correlated subquery runs per dossier: at a province-year (3,000,000 dossiers, ~9,000,000
-documents) the old EXISTS lookups cost a minute; see README "Service index (QĐ 766)", "Speed".
+The dossier's own columns carry most facts as instants stored when they happened
+(dossiers.report_facts): the first online payment (``paid_online_at``), the first lodged file with a
+SHA-256 (``e_intake_at``), the first electronic result (``e_result_at``), the first lodged file the same
+applicant had already given in a dossier submitted earlier (``reused_at``, 4.3). A fact "true as of the
+cutoff" is ``fact_at < cutoff``: exact for a running period too. The documents are not read at all (at a
+province-year ~9,000,000 rows; 4.3 was a window over all of them: README "Service index (QĐ 766)",
+"Speed"). The dossier columns come from one covering index (``dossier_index766``, led by the resolving
+unit; SQLite is told to use it).
 
-4.3 "reused": a lodged file whose SHA-256 the same applicant had already lodged in a dossier they
-submitted earlier. One window over the documents joined to their dossiers gives, per (applicant,
-SHA-256), the first submission instant that holds it; the file is reused when that instant is before
-its own dossier's submission (the dossiers with such a file, DISTINCT, are joined). Every document of the applicant counts as "earlier", whatever its stage or
-when it was added (as the earlier dossier holds it now).
+The small side tables are read ONCE and reduced to one row per dossier (GROUP BY dossier_id; the fact
+is a condition on the side row's own instant), then LEFT JOINed: supplement requests (count and the
+open request's instant, for lateness), feedback about the dossier, "not satisfied" ratings.
 
 Every counter is a condition over the ``facts`` columns, written here once (``CONDITIONS``) and used
 twice: summed per resolving unit by ``counts`` and, negated, listed by ``matching`` for the
@@ -23,15 +25,15 @@ import re
 
 from django.db import connection
 
-from motcua.dossiers.models import (Channel, DocumentStage, Dossier, DossierDocument, Outcome, Payment, PaymentMethod,
-                                    SupplementRequest, SupplementStage)
+from motcua.dossiers.models import Channel, Dossier, Outcome, SupplementRequest, SupplementStage
 from motcua.feedback.models import Evaluation, Feedback
 
-__all__ = ["CONDITIONS", "counts", "matching"]
+__all__ = ["CONDITIONS", "INDEX", "counts", "matching"]
 
-_D, _DOC, _SUP = Dossier._meta.db_table, DossierDocument._meta.db_table, SupplementRequest._meta.db_table
-_PAY, _FB, _EV = Payment._meta.db_table, Feedback._meta.db_table, Evaluation._meta.db_table
-RESULT, GRANTED, ONLINE = DocumentStage.RESULT.value, Outcome.GRANTED.value, Channel.ONLINE.value
+_D, _SUP = Dossier._meta.db_table, SupplementRequest._meta.db_table
+_FB, _EV = Feedback._meta.db_table, Evaluation._meta.db_table
+GRANTED, ONLINE = Outcome.GRANTED.value, Channel.ONLINE.value
+INDEX = "dossier_index766"   # models.Dossier.Meta: every dossier column read below
 
 # The counters over one facts row ``f`` (0/1 flags and the dossier's own columns).
 _TIMED = "(f.granted = 1 AND f.due_at IS NOT NULL)"
@@ -51,10 +53,12 @@ CONDITIONS: dict[str, str] = {
 }
 
 
-def _seconds(a: str, b: str, vendor: str) -> str:
+def _seconds_sum(a: str, b: str, vendor: str) -> str:
+    """Σ (a − b) in seconds over the timed dossiers. PostgreSQL adds intervals (exact) and converts once:
+    EXTRACT per row is numeric arithmetic, ~0.4 s at a province-year."""
     if vendor == "postgresql":
-        return f"EXTRACT(EPOCH FROM ({a} - {b}))::float8"
-    return f"((julianday({a}) - julianday({b})) * 86400.0)"
+        return f"EXTRACT(EPOCH FROM SUM(CASE WHEN {_TIMED} THEN {a} - {b} END))::float8"
+    return f"SUM(CASE WHEN {_TIMED} THEN (julianday({a}) - julianday({b})) * 86400.0 END)"
 
 
 def _units(column: str, unit_ids) -> str:
@@ -64,15 +68,15 @@ def _units(column: str, unit_ids) -> str:
     return f" AND {column} IN ({ids})" if ids else " AND 1 = 0"
 
 
+def _at(column: str) -> str:
+    """1 when the stored instant lies before the cutoff (NULL: never happened), else 0."""
+    return f"CASE WHEN {column} < %(cutoff)s THEN 1 ELSE 0 END"
+
+
 def facts(w, unit_ids=None) -> tuple[str, dict]:
     """One row per dossier received in the window (at the given resolving units): its own columns and
     the 0/1 facts the conditions read, as of ``w.cutoff``."""
-    dossiers = f"d.received_at >= %(starts)s AND d.received_at < %(ends)s{_units('d.resolving_unit_id', unit_ids)}"
-    # The applicant's documents that can be "earlier" for a counted dossier: its dossiers submitted
-    # before the window ends (a counted dossier is submitted before it is received). For a few units,
-    # only the applicants of their dossiers.
-    own = "" if unit_ids is None else f" AND od.applicant_id IN (SELECT d.applicant_id FROM {_D} d WHERE {dossiers})"
-    mine = "" if unit_ids is None else f" AND dossier_id IN (SELECT d.id FROM {_D} d WHERE {dossiers})"
+    index = f" INDEXED BY {INDEX}" if connection.vendor == "sqlite" else ""
     sql = f"""
 SELECT d.id, d.resolving_unit_id AS unit_id, d.channel, d.fee_total, d.finished_at, d.due_at,
        COALESCE(d.clock_start, d.received_at) AS clock_start,
@@ -82,33 +86,20 @@ SELECT d.id, d.resolving_unit_id AS unit_id, d.channel, d.fee_total, d.finished_
             WHEN d.finished_at < %(cutoff)s THEN CASE WHEN d.finished_at > d.due_at THEN 1 ELSE 0 END
             WHEN s.waiting_at IS NOT NULL THEN CASE WHEN s.waiting_at > d.due_at THEN 1 ELSE 0 END
             WHEN d.due_at < %(cutoff)s THEN 1 ELSE 0 END AS late,
-       CASE WHEN p.dossier_id IS NULL THEN 0 ELSE 1 END AS paid_online,
-       COALESCE(x.e_result, 0) AS e_result, COALESCE(x.e_intake, 0) AS e_intake,
-       CASE WHEN r.dossier_id IS NULL THEN 0 ELSE 1 END AS reused,
+       {_at("d.paid_online_at")} AS paid_online,
+       {_at("d.e_result_at")} AS e_result, {_at("d.e_intake_at")} AS e_intake,
+       {_at("d.reused_at")} AS reused,
        CASE WHEN fb.dossier_id IS NULL THEN 0 ELSE 1 END AS has_feedback,
        CASE WHEN ev.dossier_id IS NULL THEN 0 ELSE 1 END AS disliked
-FROM {_D} d
+FROM {_D} d{index}
 LEFT JOIN (SELECT dossier_id, COUNT(*) AS n,
                   MAX(CASE WHEN completed_at IS NULL OR completed_at >= %(cutoff)s THEN requested_at END) AS waiting_at
            FROM {_SUP} WHERE stage = '{SupplementStage.PROCESSING.value}' AND requested_at < %(cutoff)s
            GROUP BY dossier_id) s ON s.dossier_id = d.id
-LEFT JOIN (SELECT DISTINCT dossier_id FROM {_PAY}
-           WHERE method = '{PaymentMethod.ONLINE.value}' AND paid_at < %(cutoff)s) p ON p.dossier_id = d.id
-LEFT JOIN (SELECT dossier_id, MAX(CASE WHEN stage = '{RESULT}' THEN 1 ELSE 0 END) AS e_result,
-                  MAX(CASE WHEN stage <> '{RESULT}' THEN 1 ELSE 0 END) AS e_intake
-           FROM {_DOC} WHERE sha256 <> '' AND added_at < %(cutoff)s{mine}
-           GROUP BY dossier_id) x ON x.dossier_id = d.id
-LEFT JOIN (SELECT DISTINCT a.dossier_id
-           FROM (SELECT o.dossier_id, o.stage, o.added_at, od.submitted_at,
-                        MIN(od.submitted_at) OVER (PARTITION BY od.applicant_id, o.sha256) AS first_at
-                 FROM {_DOC} o JOIN {_D} od ON od.id = o.dossier_id
-                 WHERE o.sha256 <> '' AND od.submitted_at < %(ends)s{own}) a
-           WHERE a.stage <> '{RESULT}' AND a.added_at < %(cutoff)s AND a.first_at < a.submitted_at) r
-          ON r.dossier_id = d.id
 LEFT JOIN (SELECT DISTINCT dossier_id FROM {_FB}
            WHERE dossier_id IS NOT NULL AND submitted_at < %(cutoff)s) fb ON fb.dossier_id = d.id
 LEFT JOIN (SELECT dossier_id FROM {_EV} WHERE satisfaction <= 2 AND rated_at < %(cutoff)s) ev ON ev.dossier_id = d.id
-WHERE {dossiers}"""
+WHERE d.received_at >= %(starts)s AND d.received_at < %(ends)s{_units('d.resolving_unit_id', unit_ids)}"""
     return sql, {"starts": w.starts, "ends": min(w.ends, w.cutoff), "cutoff": w.cutoff}
 
 
@@ -130,11 +121,11 @@ def counts(w, unit_ids=None, names=tuple(CONDITIONS)) -> tuple[str, list]:
     inner, values = facts(w, unit_ids)
     vendor = connection.vendor
     sums = ",\n       ".join(f"SUM(CASE WHEN {CONDITIONS[n]} THEN 1 ELSE 0 END) AS n_{n}" for n in names)
-    elapsed = _seconds("f.finished_at", "f.clock_start", vendor)
-    allowed = _seconds("f.due_at", "f.clock_start", vendor)
+    elapsed = _seconds_sum("f.finished_at", "f.clock_start", vendor)
+    allowed = _seconds_sum("f.due_at", "f.clock_start", vendor)
     sql = (f"SELECT f.unit_id, COUNT(*) AS n_received,\n       {sums},\n"
-           f"       SUM(CASE WHEN {_TIMED} THEN {elapsed} END) AS n_elapsed,\n"
-           f"       SUM(CASE WHEN {_TIMED} THEN {allowed} END) AS n_allowed\n"
+           f"       {elapsed} AS n_elapsed,\n"
+           f"       {allowed} AS n_allowed\n"
            f"FROM ({inner}) f\nGROUP BY f.unit_id")
     return _positional(sql, values)
 

@@ -140,14 +140,20 @@ def _write_atomically(path: Path, text: str | bytes, *, bom: bool) -> None:
 
 
 def _verify(command: BaseCommand, period: Period, policy: Policy, scope, by: str) -> None:
-    """``--verify``: the table report against the ledger replay (motcua.reports.verify)."""
-    from motcua.reports.verify import describe, verify
+    """``--verify``: the table report against the ledger replay, and the stored report facts against
+    their sources (motcua.reports.verify)."""
+    from motcua.reports.verify import describe, describe_stale, stale_facts, verify
 
     differences = verify(period, policy, scope, by)
-    if not differences:
+    stale = stale_facts(period, scope)
+    if not differences and not stale:
         command.stdout.write("khớp")
         return
     for difference in differences:
         command.stdout.write(describe(difference))
-    command.stderr.write(f"Báo cáo từ bảng và từ sổ cái không khớp: {len(differences)} ô lệch.")
+    if stale:
+        command.stdout.write(describe_stale(stale))
+    problems = [f"{len(differences)} ô lệch"] if differences else []
+    problems += [f"{len(stale)} hồ sơ có dữ liệu tổng hợp lệch"] if stale else []
+    command.stderr.write(f"Báo cáo từ bảng và từ sổ cái không khớp: {'; '.join(problems)}.")
     sys.exit(1)

@@ -1,0 +1,175 @@
+"""The report facts stored on the dossier row, derived from the fields and rows they summarise.
+
+``Dossier.timeliness`` (dossiers.timeliness: early / on time / late under every comparison policy, set
+when the dossier finishes) and ``Dossier.paid_online_at`` (its first online payment) let Biểu 06 count
+a province-year from one index instead of comparing instants and looking up payments per dossier.
+Services keep them current as they write (``services._command``, ``_record_payment``), the history
+generator as it builds, ``ledger.restore`` and the migration that added them through ``refresh`` /
+``backfill`` here. They are not history (ledger.DERIVED); ``motcua report --verify`` recounts the report
+from the ledger's own fields, so a stored fact that disagrees with them shows as a difference.
+
+The QĐ 766 document facts (reports.index766.facts_sql reads them instead of ~3 documents per dossier):
+
+- ``e_intake_at``: the first instant a lodged (intake or supplement) document with a SHA-256 was added;
+- ``e_result_at``: the first instant a result document with a SHA-256 was added;
+- ``reused_at`` (4.3): the first instant a lodged document with a SHA-256 was added that the same
+  applicant had ALREADY given in a dossier submitted earlier — a document of that dossier (lodged or
+  an electronic result) with the same SHA-256 added no later than this one (``y.added_at <= x.added_at``).
+  What was added to the earlier dossier afterwards does not make this one reused after the fact.
+
+``documents_added`` keeps them as services add documents (an indexed look-up through the applicant's
+dossiers, ``dossier_applicant``, and the documents' dossier index); it also looks forward, so the stored
+value is this definition whatever order the rows are written in (a history written dossier by dossier,
+a restore). ``reused_sql`` is the same definition set-based, for the back-fill, ``refresh`` and the bulk
+generator.
+"""
+
+from __future__ import annotations
+
+from django.db import connection, connections
+from django.db.models import Min, Q
+
+from motcua.dossiers import timeliness
+from motcua.dossiers.models import DocumentStage, Dossier, DossierDocument, Payment, PaymentMethod
+
+__all__ = ["WITHDRAWN", "timeliness_of", "documents_added", "reused_sql", "refresh_reused", "refresh_documents",
+           "backfill_documents", "refresh", "backfill"]
+
+RESULT = DocumentStage.RESULT.value
+_D, _DOC = Dossier._meta.db_table, DossierDocument._meta.db_table
+
+WITHDRAWN = timeliness.WITHDRAWN
+
+
+def timeliness_of(d: Dossier) -> int | None:
+    if d.finished_at is None:
+        return None
+    return timeliness.pack(d.finished_at, d.due_at, d.original_due_at, d.state in WITHDRAWN)
+
+
+def documents_added(d: Dossier, rows: list[DossierDocument], at) -> None:
+    """Keep the document facts as ``rows`` (just written, added ``at``) join dossier ``d``: set on ``d``
+    (the caller saves it); dossiers of the applicant submitted later whose lodged file this one makes
+    reused are updated here (only when rows are written out of time order: a replayed history)."""
+    lodged = {r.sha256 for r in rows if r.sha256 and r.stage != RESULT}
+    if lodged and (d.e_intake_at is None or at < d.e_intake_at):
+        d.e_intake_at = at
+    if any(r.sha256 and r.stage == RESULT for r in rows) and (d.e_result_at is None or at < d.e_result_at):
+        d.e_result_at = at
+    if lodged and (d.reused_at is None or at < d.reused_at) and DossierDocument.objects.filter(
+            dossier__applicant_id=d.applicant_id, dossier__submitted_at__lt=d.submitted_at,
+            sha256__in=lodged, added_at__lte=at).exists():
+        d.reused_at = at
+    given = {r.sha256 for r in rows if r.sha256}
+    if not given:
+        return
+    later = (DossierDocument.objects.filter(dossier__applicant_id=d.applicant_id, dossier__submitted_at__gt=d.submitted_at,
+                                            sha256__in=given, added_at__gte=at).exclude(stage=RESULT)
+             .values("dossier_id").annotate(first=Min("added_at")).values_list("dossier_id", "first"))
+    for pk, first in later:
+        Dossier.objects.filter(Q(reused_at__isnull=True) | Q(reused_at__gt=first), pk=pk).update(reused_at=first)
+
+
+def reused_sql(scope: str) -> list[str]:
+    """UPDATEs setting ``reused_at`` by its definition for the dossiers matching ``scope`` (SQL over the
+    dossier table's columns, unqualified names allowed): cleared, then set from the lodged files grouped
+    by dossier (UPDATE … FROM). The "earlier file" test is an EXISTS on the outer file's own columns,
+    which both databases turn into a semi-join on (applicant, SHA-256): a sub-query per dossier made
+    PostgreSQL rescan the documents for each one (minutes at 100,000 generated dossiers)."""
+    mine = f"SELECT id FROM {_D} WHERE {scope}"
+    return [f"UPDATE {_D} SET reused_at = NULL WHERE ({scope}) AND reused_at IS NOT NULL",
+            f"UPDATE {_D} SET reused_at = v.first FROM ("
+            f"SELECT x.dossier_id, MIN(x.added_at) AS first FROM {_DOC} x JOIN {_D} dx ON dx.id = x.dossier_id "
+            f"WHERE x.stage <> '{RESULT}' AND x.sha256 <> '' AND x.dossier_id IN ({mine}) "
+            f"AND EXISTS (SELECT 1 FROM {_DOC} y JOIN {_D} o ON o.id = y.dossier_id "
+            f"WHERE o.applicant_id = dx.applicant_id AND o.submitted_at < dx.submitted_at "
+            f"AND y.sha256 = x.sha256 AND y.added_at <= x.added_at) "
+            f"GROUP BY x.dossier_id) v WHERE {_D}.id = v.dossier_id"]
+
+
+def _first_file_sql(scope: str, everyone: bool = False) -> list[str]:
+    """UPDATEs setting ``e_intake_at`` / ``e_result_at`` for the dossiers matching ``scope``: the
+    documents grouped by dossier once, joined by UPDATE … FROM (SQLite ≥ 3.33, PostgreSQL) — a subquery
+    per dossier ran over 7 minutes for 3,000,000 dossiers on PostgreSQL — after clearing those without
+    files. Unless ``everyone``, only the scope's documents are grouped."""
+    files = f"SELECT 1 FROM {_DOC} x WHERE x.dossier_id = {_D}.id AND x.sha256 <> ''"
+    mine = "" if everyone else f" AND dossier_id IN (SELECT id FROM {_D} WHERE {scope})"
+    return [f"UPDATE {_D} SET e_intake_at = NULL, e_result_at = NULL WHERE ({scope}) "
+            f"AND (e_intake_at IS NOT NULL OR e_result_at IS NOT NULL) AND NOT EXISTS ({files})",
+            f"UPDATE {_D} SET e_intake_at = v.intake, e_result_at = v.result FROM ("
+            f"SELECT dossier_id, MIN(CASE WHEN stage <> '{RESULT}' THEN added_at END) AS intake, "
+            f"MIN(CASE WHEN stage = '{RESULT}' THEN added_at END) AS result FROM {_DOC} "
+            f"WHERE sha256 <> ''{mine} GROUP BY dossier_id) v WHERE {_D}.id = v.dossier_id AND ({scope})"]
+
+
+def refresh_reused(applicants: str, using: str = "default") -> None:
+    """``reused_at`` of every dossier with files of the applicants selected by ``applicants`` (SQL giving
+    applicant ids): reuse links an applicant's dossiers, so they are recomputed together (the bulk
+    generator, after writing; ``refresh``)."""
+    with connections[using].cursor() as cursor:
+        for sql in reused_sql(f"applicant_id IN ({applicants}) AND (reused_at IS NOT NULL OR e_intake_at IS NOT NULL)"):
+            cursor.execute(sql)
+
+
+def refresh_documents(applicants: str) -> None:
+    """Every document fact of every dossier of the applicants selected by ``applicants`` (SQL)."""
+    with connection.cursor() as cursor:
+        for sql in _first_file_sql(f"applicant_id IN ({applicants})"):
+            cursor.execute(sql)
+    refresh_reused(applicants)
+
+
+def refresh(d: Dossier) -> None:
+    """Recompute the facts of one dossier from its fields, payments and documents, and store them
+    (the reuse of the applicant's other dossiers too: this one's files may be their earlier ones)."""
+    d.timeliness = timeliness_of(d)
+    d.paid_online_at = (Payment.objects.filter(dossier_id=d.pk, method=PaymentMethod.ONLINE)
+                        .aggregate(first=Min("paid_at"))["first"])
+    Dossier.objects.filter(pk=d.pk).update(timeliness=d.timeliness, paid_online_at=d.paid_online_at)
+    refresh_documents(str(int(d.applicant_id)))
+    d.e_intake_at, d.e_result_at, d.reused_at = Dossier.objects.filter(pk=d.pk).values_list(
+        "e_intake_at", "e_result_at", "reused_at").get()
+
+
+def backfill_documents() -> None:
+    """The document facts for every dossier (migration 0007 that added them; a repair). Set-based:
+    only the rows that have or should have a value are written."""
+    with connection.cursor() as cursor:
+        for sql in _first_file_sql("1 = 1", everyone=True):
+            cursor.execute(sql)
+        # a reused file needs an earlier dossier of the applicant: the applicant's first one is never reused
+        for sql in reused_sql("reused_at IS NOT NULL OR e_intake_at IS NOT NULL"):
+            cursor.execute(sql)
+
+
+def backfill(chunk: int = 20_000) -> int:
+    """Timeliness and the first online payment for every dossier (the migration that added them; a
+    repair, with ``backfill_documents``). Returns how many finished dossiers got a timeliness code."""
+    table, payments = Dossier._meta.db_table, Payment._meta.db_table
+    with connection.cursor() as cursor:
+        # Set-based and only on the rows that have or should have a value (rewriting millions of NULLs
+        # costs minutes): a join to the first online payment per dossier, not a correlated subquery —
+        # PostgreSQL rescans an unhashed IN list for every row when it does not fit in work_mem.
+        cursor.execute(f"UPDATE {table} SET paid_online_at = NULL WHERE paid_online_at IS NOT NULL")
+        cursor.execute(f"UPDATE {table} SET paid_online_at = p.first FROM (SELECT dossier_id, MIN(paid_at) AS first "
+                       f"FROM {payments} WHERE method = %s GROUP BY dossier_id) AS p WHERE {table}.id = p.dossier_id",
+                       [PaymentMethod.ONLINE.value])
+    done, last = 0, 0
+    rows = Dossier.objects.filter(finished_at__isnull=False).order_by("pk")
+    while True:
+        batch = list(rows.filter(pk__gt=last).values_list("pk", "finished_at", "due_at", "original_due_at", "state")
+                     [:chunk])
+        if not batch:
+            return done
+        codes = [(pk, timeliness.pack(finished, due, original, state in WITHDRAWN))
+                 for pk, finished, due, original, state in batch]
+        # one UPDATE … FROM a VALUES list per 2,000 (SQLite ≥ 3.33 and PostgreSQL): bulk_update's CASE with a
+        # branch per row is quadratic and took an hour for 3,000,000 dossiers
+        with connection.cursor() as cursor:
+            for start in range(0, len(codes), 2000):
+                part = codes[start:start + 2000]
+                values = ", ".join(f"({int(pk)}, {int(code)})" for pk, code in part)
+                cursor.execute(f"WITH v(pk, code) AS (VALUES {values}) "
+                               f"UPDATE {table} SET timeliness = v.code FROM v WHERE {table}.id = v.pk")
+        done += len(batch)
+        last = batch[-1][0]
