@@ -330,7 +330,7 @@ def test_login_next_must_stay_on_the_site(client, smtp):
     assert response.status_code == 302 and "ke-gia-mao" not in response["Location"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_registrations_at_once_make_one_account(smtp):
     """On PostgreSQL (SQLite's in-memory test database cannot be shared by threads; SQLite serialises
     writers anyway): both find no account, both insert, the unique login lets one through."""

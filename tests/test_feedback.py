@@ -122,7 +122,7 @@ def test_a_refused_dossier_may_be_rated_too(w):
     assert fs.rate(d.code, w.citizen, answers=GOOD, satisfaction=2, at=at(15, 14)).satisfaction == 2
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_ratings_at_once_make_one(w):
     if connection.vendor == "sqlite":
         pytest.skip("SQLite serialises writers; the race is exercised on PostgreSQL")

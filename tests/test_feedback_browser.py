@@ -35,7 +35,7 @@ def _signed_in(browser, live_server, user):
     return context
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_rate_send_feedback_staff_answers_citizen_reads(browser, live_server):
     from motcua.dossiers import services as s
 

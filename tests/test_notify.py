@@ -138,7 +138,7 @@ def test_messages_exist_only_if_the_command_commits():
     assert OutboxMessage.objects.count() == 3
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_enqueue_outside_a_transaction_is_a_programming_error():
     with pytest.raises(RuntimeError, match="transaction.atomic"):
         enqueue("dossier.received", RECEIVED, email="a@example.vn")
@@ -435,7 +435,7 @@ def test_worker_once_drains_everything_due(smtp, endpoint):
     assert lines[-1] == "Dừng. Tổng cộng: Đã gửi 10, sẽ thử lại 0, chuyển thư lỗi 0."
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_workers_deliver_each_message_once(endpoint):
     if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith("file:memorydb"):
         pytest.skip("threads cannot share an in-memory SQLite test database safely; PostgreSQL runs this")

@@ -133,7 +133,7 @@ def test_the_window_ends_and_old_counters_are_dropped(settings):
     assert "x" not in ThrottleBucket.objects.get().key and ThrottleBucket.objects.get().key.startswith("ip:")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent connections are tested on PostgreSQL")
 def test_concurrent_attempts_are_all_counted():
     now = timezone.now()
