@@ -22,7 +22,9 @@ bench/report_bench.py (same seed, same rows). This script adds what the index re
 About 2.9 documents per dossier in all. These rows have no ledger (see report_bench.py).
 The dossier rows carry the QĐ 766 facts the services store (dossiers.report_facts: e_intake_at,
 e_result_at, reused_at), worked out here as the rows are made (reuse across chunks in memory; the few
-found only when an earlier-submitted dossier comes after a later one are updated at the end).
+found only when an earlier-submitted dossier comes after a later one are updated at the end); the
+supplement, feedback and rating facts are back-filled at the end by ``report_facts.backfill_index766``
+(migration 0008's back-fill, timed and printed).
 
 Cache: SQLite in var/index_bench/bench.sqlite3, PostgreSQL in the database ``motcua_index_bench``
 on the server of MOTCUA_BENCH_PG (default postgresql://postgres@127.0.0.1:5432). --rebuild starts
@@ -228,6 +230,7 @@ def build(db: str, args) -> None:
     from motcua import demo
     from motcua.accounts.models import Applicant
     from motcua.dossiers import generate as g
+    from motcua.dossiers import report_facts
     from motcua.org.models import OrgUnit
 
     if not OrgUnit.objects.exists():
@@ -321,6 +324,11 @@ def build(db: str, args) -> None:
         for pk, at in side.late:
             cursor.execute("UPDATE dossiers_dossier SET reused_at = %s WHERE id = %s AND "
                            "(reused_at IS NULL OR reused_at > %s)", [instant(at), pk, instant(at)])
+    # the supplement, feedback and rating facts: set-based from the rows just written, as migration 0008 does
+    filled = time.perf_counter()
+    with transaction.atomic():
+        report_facts.backfill_index766()
+    print(f"[{db}] supplement, feedback and rating facts back-filled in {time.perf_counter() - filled:.1f} s", flush=True)
     with connection.cursor() as cursor:
         if db == "sqlite":
             cursor.execute("ANALYZE")

@@ -411,6 +411,7 @@ def build(db: str, args) -> None:
 
     from motcua import demo
     from motcua.dossiers import generate as g
+    from motcua.dossiers import report_facts
     from motcua.org.models import OrgUnit
 
     if not OrgUnit.objects.exists():
@@ -455,6 +456,7 @@ def build(db: str, args) -> None:
                                            f"({', '.join(['%s'] * width)})", rows)
             done += len(d)
             _progress(db, done, args.dossiers, began)
+        _backfill(db, report_facts)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     else:
@@ -473,11 +475,22 @@ def build(db: str, args) -> None:
                             copy.write_row(row)
             done += len(d)
             _progress(db, done, args.dossiers, began)
+        _backfill(db, report_facts)
         with raw.cursor() as cursor:
             for table in tables:
                 cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                f"(SELECT COALESCE(MAX(id), 1) FROM {table}))")
             cursor.execute("VACUUM ANALYZE")
+
+
+def _backfill(db: str, report_facts) -> None:
+    """The supplement facts on the dossier rows, set-based from the rows just written (migration 0008's way)."""
+    from django.db import transaction
+
+    began = time.perf_counter()
+    with transaction.atomic():
+        report_facts.backfill_index766()
+    print(f"[{db}] supplement facts back-filled in {time.perf_counter() - began:.1f} s", flush=True)
 
 
 def _progress(db: str, done: int, total: int, began: float) -> None:
@@ -499,7 +512,7 @@ def duckdb_times(db: str, args, cases: dict) -> dict:
 
     path = CACHE / "bench.duckdb"
     marker = CACHE / "duckdb.json"
-    wanted = {"dossiers": args.dossiers, "seed": args.seed, "year": args.year}
+    wanted = {"dossiers": args.dossiers, "seed": args.seed, "year": args.year, "facts": "supplement"}
     if args.rebuild or not path.exists() or not marker.exists() or json.loads(marker.read_text()) != wanted:
         marker.unlink(missing_ok=True)
         path.unlink(missing_ok=True)
@@ -551,6 +564,24 @@ _DUCK_TABLES = {
 }
 
 
+_DUCK_SUPPLEMENT_FACTS = f"""
+ALTER TABLE dossiers_dossier ADD COLUMN supplement_at {_TS};
+ALTER TABLE dossiers_dossier ADD COLUMN supplemented_at {_TS};
+ALTER TABLE dossiers_dossier ADD COLUMN supplement_again_at {_TS};
+UPDATE dossiers_dossier SET supplement_at = f.first_at, supplemented_at = f.first_done,
+       supplement_again_at = f.second_at
+FROM (SELECT dossier_id,
+             max(requested_at) FILTER (WHERE n = 1) AS first_at,
+             max(completed_at) FILTER (WHERE n = 1) AS first_done,
+             max(requested_at) FILTER (WHERE n = 2) AS second_at
+      FROM (SELECT dossier_id, requested_at, completed_at,
+                   row_number() OVER (PARTITION BY dossier_id ORDER BY requested_at, id) AS n
+            FROM dossiers_supplementrequest WHERE stage = 'processing') AS ranked
+      GROUP BY dossier_id) AS f
+WHERE dossiers_dossier.id = f.dossier_id;
+"""
+
+
 def _load_duckdb(duckdb, path: Path, args) -> None:
     """The synthesiser's rows (the same seed, so the same rows) into DuckDB through CSV files."""
     import csv
@@ -580,6 +611,9 @@ def _load_duckdb(duckdb, path: Path, args) -> None:
             spec = "{" + ", ".join(f"'{c}': '{t}'" for c, t in columns.items()) + "}"
             conn.execute(f"INSERT INTO {table} SELECT * FROM read_csv('{Path(folder, name + '.csv')}', "
                          f"header = false, nullstr = '', auto_detect = false, columns = {spec})")
+        # the supplement facts the services store on the dossier (report_facts.supplement_facts): the first
+        # processing request, its completion and the second request's instant
+        conn.execute(_DUCK_SUPPLEMENT_FACTS)
         conn.close()
 
 

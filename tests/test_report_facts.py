@@ -193,3 +193,81 @@ def test_documents_added_in_any_order_keep_the_definition():
     assert stored == {a.pk: (at(103), at(105), None), b.pk: (at(101), None, None), c.pk: (at(104), None, at(104)),
                       e.pk: (at(106), None, at(106))}
     assert _documents_stored() == {pk: tuple(v) for pk, v in _documents_recomputed().items()}
+
+
+# --- the QĐ 766 supplement, feedback and rating facts ------------------------------------------------------
+
+
+def _index766_recomputed() -> dict[int, tuple]:
+    """The definition (report_facts' docstring) in plain Python over the side rows."""
+    from motcua.dossiers.models import SupplementRequest, SupplementStage
+    from motcua.feedback.models import Evaluation, Feedback
+
+    requests: dict[int, list] = {}
+    for s in SupplementRequest.objects.filter(stage=SupplementStage.PROCESSING).order_by("requested_at", "pk"):
+        requests.setdefault(s.dossier_id, []).append(s)
+    feedback: dict[int, dt.datetime] = {}
+    for f in Feedback.objects.exclude(dossier=None):
+        feedback[f.dossier_id] = min(feedback.get(f.dossier_id, f.submitted_at), f.submitted_at)
+    disliked = {e.dossier_id: e.rated_at for e in Evaluation.objects.filter(satisfaction__lte=2)}
+    out = {}
+    for pk in Dossier.objects.values_list("pk", flat=True):
+        mine = requests.get(pk, [])
+        out[pk] = (mine[0].requested_at if mine else None, mine[0].completed_at if mine else None,
+                   mine[1].requested_at if len(mine) > 1 else None, feedback.get(pk), disliked.get(pk))
+    return out
+
+
+def _index766_stored() -> dict[int, tuple]:
+    return {pk: tuple(rest) for pk, *rest in Dossier.objects.values_list(
+        "pk", "supplement_at", "supplemented_at", "supplement_again_at", "feedback_at", "disliked_at")}
+
+
+@pytest.mark.django_db
+def test_supplement_feedback_and_rating_facts_and_their_backfill():
+    from motcua.dossiers.models import SupplementRequest, SupplementStage
+    from motcua.feedback.models import Evaluation, Feedback, FeedbackKind
+
+    generate_history(600, seed=5)
+    stored = _index766_stored()
+    assert stored == _index766_recomputed()   # the generator (proved equal to the services) wrote them
+    waiting = [pk for pk, (at, done, *_) in stored.items() if at is not None and done is None]
+    assert sum(1 for v in stored.values() if v[1] is not None) > 10 and waiting
+    # what services refuse but a restored or imported history may hold: a second request (made at the
+    # same instant as the first, to hold the tie to the id order), feedback, ratings
+    supplemented = Dossier.objects.filter(supplemented_at__isnull=False).order_by("pk")
+    for d in supplemented[:3]:
+        first = d.supplements.get(stage=SupplementStage.PROCESSING)
+        again = first.requested_at if d.pk % 2 else d.supplemented_at + dt.timedelta(days=1)
+        SupplementRequest.objects.create(dossier=d, stage=SupplementStage.PROCESSING, number="9/HDHS", items=[],
+                                         reason="Lần hai", requested_at=again, requested_by_id=first.requested_by_id)
+        report_facts.supplements_changed(d)
+        d.save(update_fields=["supplement_at", "supplemented_at", "supplement_again_at"])
+    for n, d in enumerate(Dossier.objects.filter(finished_at__isnull=False).order_by("pk")[:40]):
+        at = d.finished_at + dt.timedelta(days=1 + n % 3)
+        if n % 4 == 0:
+            for later in (2, 0):   # the first feedback is the earliest, whatever order they are written in
+                Feedback.objects.create(kind=FeedbackKind.CONDUCT, dossier=d, applicant_id=d.applicant_id,
+                                        sender_name="Người gửi", subject="Chậm", content="Nội dung",
+                                        unit_id=d.resolving_unit_id, submitted_at=at + dt.timedelta(days=later),
+                                        clock_start=at, answer_due_at=at, refusal_due_at=at)
+                report_facts.feedback_given(d.pk, at + dt.timedelta(days=later))
+        Evaluation.objects.create(dossier=d, applicant_id=d.applicant_id, unit_id=d.resolving_unit_id,
+                                  criteria_set="TT01-2018", channel="online", i1=1, i3=1, i4=1, i7=1,
+                                  satisfaction=1 + n % 5, rated_at=at)
+        report_facts.rated(d.pk, 1 + n % 5, at)
+    kept = _index766_stored()
+    assert kept == _index766_recomputed()
+    assert sum(1 for v in kept.values() if v[2] is not None) == 3
+    assert sum(1 for v in kept.values() if v[3] is not None) == 10
+    assert sum(1 for v in kept.values() if v[4] is not None) == 16   # satisfaction 1 or 2 of 40
+    # the back-fill (migration 0008) rebuilds them from nothing and clears what has no source
+    Dossier.objects.update(supplement_at=None, supplemented_at=None, supplement_again_at=None, feedback_at=None,
+                           disliked_at=dt.datetime(2020, 1, 1, tzinfo=UTC))
+    report_facts.backfill_index766()
+    assert _index766_stored() == kept
+    # ledger.restore's refresh: one dossier
+    one = Dossier.objects.filter(supplement_again_at__isnull=False).first()
+    Dossier.objects.filter(pk=one.pk).update(supplement_again_at=None, supplement_at=None)
+    report_facts.refresh(one)
+    assert _index766_stored() == kept and one.supplement_again_at == kept[one.pk][2]

@@ -111,3 +111,30 @@ def test_a_cells_dossiers_are_those_the_pure_arithmetic_counts_there(history):
                         assert got == [pk for _, pk in expected], (by, policy, row, channel, column)
                         checked += len(got)
     assert checked > 1000
+
+
+def test_a_second_supplement_request_is_counted_from_its_rows(history):
+    """Services allow one supplement request after appraisal, and the SQL reads that one from the row
+    (Dossier.supplement_at, supplemented_at); an imported or restored history may hold a second, and then
+    the SQL looks at the requests themselves. Some such dossiers wait on their second request at a
+    month's end, some were supplemented again before it."""
+    from motcua.dossiers import report_facts
+    from motcua.dossiers.models import SupplementRequest
+
+    ends = [p.ends for p in months(dt.date(2025, 11, 1), MONTHS)]
+    waiting_on_second = 0
+    for n, d in enumerate(Dossier.objects.filter(supplemented_at__isnull=False).order_by("pk")[:40]):
+        first = d.supplements.get(stage="processing")
+        again = first.completed_at + dt.timedelta(hours=1)
+        done = None if n % 2 else again + dt.timedelta(days=3 + 20 * (n % 4 == 0))
+        SupplementRequest.objects.create(dossier=d, stage="processing", number="9/HDHS", items=[], reason="Lần hai",
+                                         requested_at=again, requested_by_id=first.requested_by_id, completed_at=done,
+                                         completed_by_id=first.requested_by_id if done else None)
+        report_facts.supplements_changed(d)
+        d.save(update_fields=["supplement_at", "supplemented_at", "supplement_again_at"])
+        waiting_on_second += any(again < end and (done is None or done >= end)
+                                 and (d.finished_at is None or d.finished_at >= end) for end in ends)
+    assert waiting_on_second > 0
+    for period in months(dt.date(2025, 11, 1), MONTHS):
+        for policy in (Policy(), Policy("instant", "extended")):
+            assert as_table(queries.bieu06(period, policy)) == as_table(queries.bieu06_python(period, policy)), period

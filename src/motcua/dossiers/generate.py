@@ -1243,11 +1243,13 @@ class _Sim:
 
     def __init__(self, world: World, numbers: _Numbers, vendor: str):
         _setup()
+        from motcua.dossiers import report_facts
         from motcua.dossiers.services import _contact, _items, _reason
         from motcua.text import nfc
 
         self.world, self.numbers = world, numbers
         self._items, self._reason, self.nfc = _items, _reason, nfc
+        self.supplement_facts, self.processing = report_facts.supplement_facts, report_facts.PROCESSING
         self.contacts = {a.pk: _contact(a.email, a.phone) for a in world.applicants}  # as services._create
         from operator import itemgetter
 
@@ -1292,6 +1294,10 @@ class _Sim:
         d["paid_online_at"] = self.paid_online
         # reused_at links the applicant's dossiers: set in SQL once they are all written (run_bulk)
         d["e_intake_at"], d["e_result_at"], d["reused_at"] = self.e_intake, self.e_result, None
+        d["supplement_at"], d["supplemented_at"], d["supplement_again_at"] = self.supplement_facts(
+            (s["requested_at"], s["completed_at"], s["id"]) for s in self.cols["supplements"]
+            if s["stage"] == self.processing)  # instants as ISO text: the same order
+        d["feedback_at"] = d["disliked_at"] = None  # the generator writes no feedback or ratings
         out = self.out  # each table's rows end to end in one flat list (cheap to hand between processes)
         columns, cols = self.columns, self.cols
         out["dossier"].extend(columns["dossier"](d))

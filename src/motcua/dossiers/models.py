@@ -70,8 +70,11 @@ class Outcome(models.TextChoices):
     REFUSED = "refused", _("Từ chối giải quyết")
 
 
+# The QĐ 766 facts stored on the row (reports.index766.facts_sql reads them from dossier_index766).
+INDEX766_FACTS = ["paid_online_at", "e_intake_at", "e_result_at", "reused_at", "supplement_at", "supplemented_at",
+                  "supplement_again_at", "feedback_at", "disliked_at"]
 _REPORT_COLUMNS = ["received_at", "finished_at", "timeliness", "paid_online_at", "channel", "state", "due_at",
-                   "original_due_at"]
+                   "original_due_at", "supplement_at", "supplemented_at", "supplement_again_at"]
 
 
 class Dossier(models.Model):
@@ -135,6 +138,14 @@ class Dossier(models.Model):
     e_intake_at = models.DateTimeField(_("Nộp tệp điện tử đầu tiên lúc"), null=True, blank=True)
     e_result_at = models.DateTimeField(_("Có kết quả điện tử lúc"), null=True, blank=True)
     reused_at = models.DateTimeField(_("Dùng lại tệp đã nộp lúc"), null=True, blank=True)
+    # QĐ 766 lateness and complaint facts (dossiers.report_facts), also as instants: the first and second
+    # supplement request after appraisal (a second one makes the dossier late), the first one's completion,
+    # the first feedback (PAKN) about the dossier, and the rating when it was "not satisfied".
+    supplement_at = models.DateTimeField(_("Yêu cầu bổ sung (sau thẩm định) lần đầu lúc"), null=True, blank=True)
+    supplemented_at = models.DateTimeField(_("Đã bổ sung lần đầu lúc"), null=True, blank=True)
+    supplement_again_at = models.DateTimeField(_("Yêu cầu bổ sung lần hai lúc"), null=True, blank=True)
+    feedback_at = models.DateTimeField(_("Phản ánh, kiến nghị đầu tiên lúc"), null=True, blank=True)
+    disliked_at = models.DateTimeField(_("Đánh giá không hài lòng lúc"), null=True, blank=True)
 
     outcome = models.CharField(_("Kết quả"), max_length=10, choices=Outcome.choices, blank=True, default="")
     result_number = models.CharField(_("Số, ký hiệu kết quả"), max_length=100, blank=True)
@@ -174,8 +185,7 @@ class Dossier(models.Model):
                          name="dossier_report_version"),
             # Covers every dossier column the QĐ 766 index reads (reports.index766.facts_sql), led by its grouping.
             models.Index(fields=["resolving_unit", "received_at", "finished_at", "due_at", "clock_start", "outcome",
-                                 "channel", "fee_total", "paid_online_at", "e_intake_at", "e_result_at", "reused_at",
-                                 "id"], name="dossier_index766"),
+                                 "channel", "fee_total", *INDEX766_FACTS, "id"], name="dossier_index766"),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,19 @@ The QĐ 766 document facts (reports.index766.facts_sql reads them instead of ~3 
   an electronic result) with the same SHA-256 added no later than this one (``y.added_at <= x.added_at``).
   What was added to the earlier dossier afterwards does not make this one reused after the fact.
 
+The QĐ 766 lateness and complaint facts (the index reads no side table at all):
+
+- ``supplement_at``, ``supplemented_at``: the first supplement request after appraisal (stage
+  "processing", in order of request) and its completion; ``supplement_again_at``: the second one's
+  request — more than one counts the dossier late (2.1). As of a cutoff, the dossier waits for a
+  supplement when the first was requested before it and not completed before it;
+- ``feedback_at``: the first feedback (PAKN) submitted about the dossier;
+- ``disliked_at``: when its rating was "not satisfied" (satisfaction ≤ ``DISLIKED``).
+
+``supplements_changed``, ``feedback_given`` and ``rated`` keep them as services write those rows;
+``supplement_facts`` is the definition the bulk generator shares; ``backfill_index766`` the set-based
+one for the migration and ``refresh``.
+
 ``documents_added`` keeps them as services add documents (an indexed look-up through the applicant's
 dossiers, ``dossier_applicant``, and the documents' dossier index); it also looks forward, so the stored
 value is this definition whatever order the rows are written in (a history written dossier by dossier,
@@ -30,21 +43,88 @@ from django.db import connection, connections
 from django.db.models import Min, Q
 
 from motcua.dossiers import timeliness
-from motcua.dossiers.models import DocumentStage, Dossier, DossierDocument, Payment, PaymentMethod
+from motcua.dossiers.models import (DocumentStage, Dossier, DossierDocument, Payment, PaymentMethod, SupplementRequest,
+                                    SupplementStage)
 
-__all__ = ["WITHDRAWN", "timeliness_of", "documents_added", "reused_sql", "refresh_reused", "refresh_documents",
+__all__ = ["WITHDRAWN", "DISLIKED", "timeliness_of", "supplement_facts", "supplements_changed", "feedback_given",
+           "rated", "backfill_index766", "documents_added", "reused_sql", "refresh_reused", "refresh_documents",
            "backfill_documents", "refresh", "backfill"]
 
 RESULT = DocumentStage.RESULT.value
 _D, _DOC = Dossier._meta.db_table, DossierDocument._meta.db_table
 
 WITHDRAWN = timeliness.WITHDRAWN
+DISLIKED = 2  # a rating's overall satisfaction (1–5) at or below this is "not satisfied" (QĐ 766 5.4)
+PROCESSING = SupplementStage.PROCESSING.value
+_SUP = SupplementRequest._meta.db_table
+_INDEX766 = ("supplement_at", "supplemented_at", "supplement_again_at", "feedback_at", "disliked_at")
 
 
 def timeliness_of(d: Dossier) -> int | None:
     if d.finished_at is None:
         return None
     return timeliness.pack(d.finished_at, d.due_at, d.original_due_at, d.state in WITHDRAWN)
+
+
+def supplement_facts(requests) -> tuple:
+    """(first request, its completion, second request) from the dossier's supplement requests after
+    appraisal given as (requested_at, completed_at, id) in any order — ordered by request, then id —
+    None where there is none."""
+    ordered = sorted(requests, key=lambda r: (r[0], r[2]))
+    first = ordered[0] if ordered else (None, None)
+    return first[0], first[1], ordered[1][0] if len(ordered) > 1 else None
+
+
+def supplements_changed(d: Dossier) -> None:
+    """Set the supplement facts on ``d`` (the caller saves it) after a request was made or completed."""
+    rows = SupplementRequest.objects.filter(dossier_id=d.pk, stage=PROCESSING).values_list("requested_at", "completed_at", "pk")
+    d.supplement_at, d.supplemented_at, d.supplement_again_at = supplement_facts(rows)
+
+
+def feedback_given(dossier_id: int | None, at) -> None:
+    """Feedback about dossier ``dossier_id`` was submitted ``at``: keep the first instant."""
+    if dossier_id is not None:
+        Dossier.objects.filter(Q(feedback_at__isnull=True) | Q(feedback_at__gt=at), pk=dossier_id).update(feedback_at=at)
+
+
+def rated(dossier_id: int, satisfaction: int, at) -> None:
+    """The dossier's (one) rating was given ``at``: a "not satisfied" one is a complaint fact."""
+    if satisfaction <= DISLIKED:
+        Dossier.objects.filter(pk=dossier_id).update(disliked_at=at)
+
+
+def _index766_sql(scope: str) -> list[str]:
+    """UPDATEs setting the supplement, feedback and rating facts by their definitions for the dossiers
+    matching ``scope``: cleared where set, then each side table grouped by dossier once (UPDATE … FROM)."""
+    from motcua.feedback.models import Evaluation, Feedback
+
+    fb, ev = Feedback._meta.db_table, Evaluation._meta.db_table
+    # the second request: the least requested_at above the first's (equal instants: two at once, late too)
+    second = (f"(SELECT s2.requested_at FROM {_SUP} s2 WHERE s2.dossier_id = v.dossier_id AND s2.stage = '{PROCESSING}' "
+              f"AND s2.id <> v.first_id AND s2.requested_at >= v.first ORDER BY s2.requested_at LIMIT 1)")
+    return [
+        f"UPDATE {_D} SET supplement_at = NULL, supplemented_at = NULL, supplement_again_at = NULL, feedback_at = NULL, "
+        f"disliked_at = NULL WHERE ({scope}) AND (supplement_at IS NOT NULL OR feedback_at IS NOT NULL "
+        f"OR disliked_at IS NOT NULL)",
+        f"UPDATE {_D} SET supplement_at = v.first, supplemented_at = v.done, supplement_again_at = {second} FROM ("
+        f"SELECT s.dossier_id, s.id AS first_id, s.requested_at AS first, s.completed_at AS done FROM {_SUP} s "
+        f"WHERE s.stage = '{PROCESSING}' AND NOT EXISTS (SELECT 1 FROM {_SUP} e WHERE e.dossier_id = s.dossier_id "
+        f"AND e.stage = '{PROCESSING}' AND (e.requested_at < s.requested_at "
+        f"OR (e.requested_at = s.requested_at AND e.id < s.id)))) v "
+        f"WHERE {_D}.id = v.dossier_id AND ({scope})",
+        f"UPDATE {_D} SET feedback_at = v.first FROM (SELECT dossier_id, MIN(submitted_at) AS first FROM {fb} "
+        f"WHERE dossier_id IS NOT NULL GROUP BY dossier_id) v WHERE {_D}.id = v.dossier_id AND ({scope})",
+        f"UPDATE {_D} SET disliked_at = v.rated_at FROM (SELECT dossier_id, rated_at FROM {ev} "
+        f"WHERE satisfaction <= {DISLIKED}) v WHERE {_D}.id = v.dossier_id AND ({scope})",
+    ]
+
+
+def backfill_index766(scope: str = "1 = 1") -> None:
+    """The supplement, feedback and rating facts of the dossiers matching ``scope`` (SQL on the dossier
+    table): the migration that added them (every dossier), ``refresh`` (one), a repair."""
+    with connection.cursor() as cursor:
+        for sql in _index766_sql(scope):
+            cursor.execute(sql)
 
 
 def documents_added(d: Dossier, rows: list[DossierDocument], at) -> None:
@@ -127,8 +207,10 @@ def refresh(d: Dossier) -> None:
                         .aggregate(first=Min("paid_at"))["first"])
     Dossier.objects.filter(pk=d.pk).update(timeliness=d.timeliness, paid_online_at=d.paid_online_at)
     refresh_documents(str(int(d.applicant_id)))
-    d.e_intake_at, d.e_result_at, d.reused_at = Dossier.objects.filter(pk=d.pk).values_list(
-        "e_intake_at", "e_result_at", "reused_at").get()
+    backfill_index766(f"id = {int(d.pk)}")
+    fields = ("e_intake_at", "e_result_at", "reused_at", *_INDEX766)
+    for name, value in zip(fields, Dossier.objects.filter(pk=d.pk).values_list(*fields).get()):
+        setattr(d, name, value)
 
 
 def backfill_documents() -> None:

@@ -985,6 +985,7 @@ def request_supplement(dossier, actor, *, items, reason: str, version: int | Non
         SupplementRequest.objects.create(
             dossier=d, stage=SupplementStage.PROCESSING, requested_at=c.at, requested_by=actor, items=listed,
             reason=c.reason, number=f"{_next_number(f'form02:{d.receiving_unit_id}:{c.at.year}')}/HDHS")
+        report_facts.supplements_changed(d)  # QĐ 766: a second request makes the dossier late
         d.state = State.AWAITING_SUPPLEMENT
         c.notify("dossier.supplement_requested", missing=[i["name"] for i in listed], reason=c.reason)
     return d
@@ -998,6 +999,7 @@ def record_supplement(dossier, actor, *, documents: list[Upload] = (), version: 
         _state(d, "record_supplement")
         _desk_or_applicant(actor, d, "ghi nhận hồ sơ bổ sung")
         _close_supplement(d, SupplementStage.PROCESSING, actor, c.at)
+        report_facts.supplements_changed(d)
         _add_documents(d, documents, DocumentStage.SUPPLEMENT, c.files, c.at)
         if d.supplement_rule == "restart":
             d.clock_start, d.cutoff = c.at, None

@@ -32,6 +32,7 @@ from motcua.accounts.models import Applicant, Role
 from motcua.accounts.scope import visible_units
 from motcua.calendar import CalendarError
 from motcua.catalog.models import Procedure
+from motcua.dossiers import report_facts
 from motcua.dossiers.errors import Conflict, DossierError, NotAllowed, NotFound
 from motcua.dossiers.ledger import COLLECTIONS, append
 from motcua.dossiers.models import Dossier, LedgerEvent, State
@@ -156,6 +157,7 @@ def rate(code: str, actor, *, answers: Mapping[int, int | None], satisfaction: i
                 criteria_set=scoring.CURRENT_SET, channel=channel,
                 **{INDICATOR_FIELDS[number]: points for number, points in sheet.items()},
                 satisfaction=satisfaction, comment=comment, rated_at=moment, rated_by=actor)
+            report_facts.rated(d.pk, satisfaction, moment)  # QĐ 766: a complaint fact on the dossier row
             d.version += 1
             Dossier.objects.filter(pk=d.pk).update(version=d.version)
             append(d, "evaluated", actor, moment, _NO_EVENT, _NO_EVENT,
@@ -296,6 +298,7 @@ def submit_feedback(*, actor=None, applicant: Applicant | None = None, kind: str
             kind=kind, procedure=procedure, dossier=dossier, applicant=applicant, sender_name=sender_name,
             email=email, phone=phone, subject=subject, content=content, unit=unit, submitted_at=moment,
             clock_start=moment, answer_due_at=due.answer, refusal_due_at=due.refusal)
+        report_facts.feedback_given(f.dossier_id, moment)  # QĐ 766: a complaint fact on the dossier row
         _notify(f, "feedback.received")
     return f
 

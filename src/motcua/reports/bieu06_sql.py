@@ -11,11 +11,11 @@ The query has two layers:
    A finished dossier's early / on time / late was stored when it finished (``Dossier.timeliness``,
    a base-3 digit per policy: dossiers.timeliness) and its first online payment when it was paid
    (``Dossier.paid_online_at``), so for the millions of finished rows every code is a plain
-   comparison — no instant converted to a local date, no payment looked up. Only dossiers still
-   open at the period's end need another table: the due instant *in force at the period's end* when
-   their due instant ever moved, and whether they wait for a supplement (a ``CASE`` around
-   ``d.id IN (subquery)``, a list each database builds once — SQLite an ephemeral index,
-   PostgreSQL a hash). "Over deadline at the period's end" is ``due < threshold`` for an instant
+   comparison — no instant converted to a local date, no payment looked up. Whether a dossier still
+   open at the period's end waits for a supplement is read from the supplement instants stored on the
+   row too (``supplement_at``, ``supplemented_at``). Only the open dossiers whose due instant ever moved
+   look at another table: the apology, for the due instant *in force at the period's end* (an indexed
+   look-up each). "Over deadline at the period's end" is ``due < threshold`` for an instant
    threshold computed here (``_over_before``), so open dossiers need no date conversion either.
 2. the outer ``GROUP BY``: a SUM per column.
 
@@ -199,6 +199,17 @@ def _codes(period: Period, policy: Policy, by: str, where: str, dialect: str) ->
     0 early / 1 on time / 2 late (finished in the period); ``open`` 0 within / 1 over / 2 waiting for a
     supplement (still open at the end); ``paid`` — and the FROM … WHERE of the dossiers counted."""
     t = _tables()
+    # Supplements after appraisal are stored on the row (Dossier.supplement_at, supplemented_at: the first
+    # request and its completion; supplement_again_at: a second one). Services allow one request, so the
+    # stored pair answers for every dossier but the rare one with a second request (an imported or restored
+    # history), which looks at its requests (an indexed EXISTS) instead.
+    def supplements(stored: str, any_request: str) -> str:
+        return (f"(CASE WHEN d.supplement_again_at IS NULL THEN ({stored}) ELSE EXISTS (SELECT 1 FROM {t['sup']} s "
+                f"WHERE s.dossier_id = d.id AND s.stage = 'processing' AND {any_request}) END)")
+
+    supplemented = supplements("d.supplemented_at < %(ends)s", "s.completed_at < %(ends)s")
+    waiting = supplements("d.supplement_at < %(ends)s AND (d.supplemented_at IS NULL OR d.supplemented_at >= %(ends)s)",
+                          "s.requested_at < %(ends)s AND (s.completed_at IS NULL OR s.completed_at >= %(ends)s)")
     # The due instant in force at the period's end (only asked of dossiers open then whose due moved):
     # due instants only move at a processing supplement's completion and at the apology (services:
     # record_supplement, apologise), once each; the apology's new date stands from then on.
@@ -209,8 +220,7 @@ def _codes(period: Period, policy: Policy, by: str, where: str, dialect: str) ->
     due_in_force = f"""CASE
         WHEN EXISTS (SELECT 1 FROM {t['ext']} e WHERE e.dossier_id = d.id AND e.requested_at < %(ends)s)
           THEN (SELECT e.new_due_at FROM {t['ext']} e WHERE e.dossier_id = d.id)
-        WHEN EXISTS (SELECT 1 FROM {t['sup']} s WHERE s.dossier_id = d.id AND s.stage = 'processing'
-                     AND s.completed_at < %(ends)s)
+        WHEN {supplemented}
           THEN COALESCE((SELECT e.previous_due_at FROM {t['ext']} e WHERE e.dossier_id = d.id), d.due_at)
         ELSE d.original_due_at END"""
     if policy.due == ORIGINAL:
@@ -218,11 +228,6 @@ def _codes(period: Period, policy: Policy, by: str, where: str, dialect: str) ->
     else:
         open_due = f"""CASE WHEN d.due_at = d.original_due_at OR d.original_due_at IS NULL THEN d.due_at
                        ELSE {due_in_force} END"""
-    # Asked only of the dossiers still open at the end — tens of thousands in a province-year — so an
-    # index look-up each (EXISTS on the child's dossier index) beats hashing the child tables'
-    # hundreds of thousands of rows into IN lists first.
-    waiting = f"""EXISTS (SELECT 1 FROM {t['sup']} s WHERE s.dossier_id = d.id AND s.stage = 'processing'
-                  AND s.requested_at < %(ends)s AND (s.completed_at IS NULL OR s.completed_at >= %(ends)s))"""
     # A finished dossier's early / on time / late under the policy was stored when it finished
     # (Dossier.timeliness, one base-3 digit per policy): no instant is converted here.
     wd = ", ".join(f"'{s}'" for s in timeliness.WITHDRAWN)

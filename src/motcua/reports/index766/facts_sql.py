@@ -9,9 +9,12 @@ province-year ~9,000,000 rows; 4.3 was a window over all of them: README "Servic
 "Speed"). The dossier columns come from one covering index (``dossier_index766``, led by the resolving
 unit; SQLite is told to use it).
 
-The small side tables are read ONCE and reduced to one row per dossier (GROUP BY dossier_id; the fact
-is a condition on the side row's own instant), then LEFT JOINed: supplement requests (count and the
-open request's instant, for lateness), feedback about the dossier, "not satisfied" ratings.
+Lateness and complaints are stored the same way (``supplement_at``, ``supplemented_at``,
+``supplement_again_at``, ``feedback_at``, ``disliked_at``), so no side table is joined either: the statement
+is one pass over one index, which PostgreSQL splits over parallel workers. As of the cutoff, a second
+supplement request makes the dossier late, and it waits for a supplement when the first request was made
+before the cutoff and not completed before it (then it is late when that request came after its due
+instant).
 
 Every counter is a condition over the ``facts`` columns, written here once (``CONDITIONS``) and used
 twice: summed per resolving unit by ``counts`` and, negated, listed by ``matching`` for the
@@ -25,13 +28,11 @@ import re
 
 from django.db import connection
 
-from motcua.dossiers.models import Channel, Dossier, Outcome, SupplementRequest, SupplementStage
-from motcua.feedback.models import Evaluation, Feedback
+from motcua.dossiers.models import Channel, Dossier, Outcome
 
 __all__ = ["CONDITIONS", "INDEX", "counts", "matching"]
 
-_D, _SUP = Dossier._meta.db_table, SupplementRequest._meta.db_table
-_FB, _EV = Feedback._meta.db_table, Evaluation._meta.db_table
+_D = Dossier._meta.db_table
 GRANTED, ONLINE = Outcome.GRANTED.value, Channel.ONLINE.value
 INDEX = "dossier_index766"   # models.Dossier.Meta: every dossier column read below
 
@@ -81,24 +82,17 @@ def facts(w, unit_ids=None) -> tuple[str, dict]:
 SELECT d.id, d.resolving_unit_id AS unit_id, d.channel, d.fee_total, d.finished_at, d.due_at,
        COALESCE(d.clock_start, d.received_at) AS clock_start,
        CASE WHEN d.finished_at < %(cutoff)s AND d.outcome = '{GRANTED}' THEN 1 ELSE 0 END AS granted,
-       CASE WHEN s.n > 1 THEN 1
+       CASE WHEN d.supplement_again_at < %(cutoff)s THEN 1
             WHEN d.due_at IS NULL THEN 0
             WHEN d.finished_at < %(cutoff)s THEN CASE WHEN d.finished_at > d.due_at THEN 1 ELSE 0 END
-            WHEN s.waiting_at IS NOT NULL THEN CASE WHEN s.waiting_at > d.due_at THEN 1 ELSE 0 END
+            WHEN d.supplement_at < %(cutoff)s AND (d.supplemented_at IS NULL OR d.supplemented_at >= %(cutoff)s)
+              THEN CASE WHEN d.supplement_at > d.due_at THEN 1 ELSE 0 END
             WHEN d.due_at < %(cutoff)s THEN 1 ELSE 0 END AS late,
        {_at("d.paid_online_at")} AS paid_online,
        {_at("d.e_result_at")} AS e_result, {_at("d.e_intake_at")} AS e_intake,
        {_at("d.reused_at")} AS reused,
-       CASE WHEN fb.dossier_id IS NULL THEN 0 ELSE 1 END AS has_feedback,
-       CASE WHEN ev.dossier_id IS NULL THEN 0 ELSE 1 END AS disliked
+       {_at("d.feedback_at")} AS has_feedback, {_at("d.disliked_at")} AS disliked
 FROM {_D} d{index}
-LEFT JOIN (SELECT dossier_id, COUNT(*) AS n,
-                  MAX(CASE WHEN completed_at IS NULL OR completed_at >= %(cutoff)s THEN requested_at END) AS waiting_at
-           FROM {_SUP} WHERE stage = '{SupplementStage.PROCESSING.value}' AND requested_at < %(cutoff)s
-           GROUP BY dossier_id) s ON s.dossier_id = d.id
-LEFT JOIN (SELECT DISTINCT dossier_id FROM {_FB}
-           WHERE dossier_id IS NOT NULL AND submitted_at < %(cutoff)s) fb ON fb.dossier_id = d.id
-LEFT JOIN (SELECT dossier_id FROM {_EV} WHERE satisfaction <= 2 AND rated_at < %(cutoff)s) ev ON ev.dossier_id = d.id
 WHERE d.received_at >= %(starts)s AND d.received_at < %(ends)s{_units('d.resolving_unit_id', unit_ids)}"""
     return sql, {"starts": w.starts, "ends": min(w.ends, w.cutoff), "cutoff": w.cutoff}
 
