@@ -7,7 +7,8 @@
   requested after the period's end restarts the clock; another dossier's apology comes after it):
   both readings classify the period with the due instant in force at its end.
 - A dossier row edited directly in the database: --verify names the cells, the values and the
-  dossier, exit 1. Bad input is still refused with exit 2.
+  dossier, exit 1; a stored fact left behind by an edit (the timeliness code after a due instant, the
+  supplement pair after a request's completion) is named too. Bad input is still refused with exit 2.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from motcua.calendar import TZ, Duration
 from motcua.dossiers import report_facts
 from motcua.dossiers import services as s
 from motcua.dossiers.files import Upload
-from motcua.dossiers.models import Dossier, Extension
+from motcua.dossiers.models import Dossier, Extension, SupplementRequest
 from motcua.reports import from_ledger, queries
 from motcua.reports.bieu06 import Period, Policy
 from motcua.reports.verify import TOTAL, stale_facts, verify
@@ -152,6 +153,16 @@ def test_a_row_edited_behind_the_ledger_is_named_with_its_cells(history):
     found = verify(period, Policy(), by="sector")
     assert any(other.code in d.dossiers and d.cell == "resolved_late" for d in found)
     assert stale_facts(period) == []
+
+    # A supplement request's completion erased in its table: the stored request/completion pair (read
+    # for "waiting for a supplement") no longer matches the requests — named; recomputed, clean again.
+    request = (SupplementRequest.objects.filter(stage="processing", completed_at__isnull=False,
+                                                dossier__in=queries.counted(period, queries.Scope()).values("pk"))
+               .select_related("dossier").order_by("pk").first())
+    SupplementRequest.objects.filter(pk=request.pk).update(completed_at=None)
+    assert stale_facts(period) == [request.dossier.code]
+    report_facts.refresh(request.dossier)
+    assert request.dossier.supplemented_at is None and stale_facts(period) == []
 
 
 def test_bad_input_is_still_refused_with_exit_2(db):

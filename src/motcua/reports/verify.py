@@ -5,9 +5,10 @@ the ledger report is ``from_ledger.bieu06``. Any differing cell is an error; for
 dossiers behind it are named: those whose contribution to that row and column differs between the
 per-dossier facts of the tables (``queries.dossier_facts``) and of the replayed ledger.
 
-The table report reads two facts stored on the dossier row (``dossiers.report_facts``: the finished
-dossier's timeliness, the first online payment). ``stale_facts`` checks them against the fields and
-rows they derive from, for every dossier the period counts: a row edited behind the services' back
+The table report reads facts stored on the dossier row (``dossiers.report_facts``: the finished
+dossier's timeliness, the first online payment, the supplement requests after appraisal — the first
+one's request and completion, a second one's request). ``stale_facts`` checks them against the fields
+and rows they derive from, for every dossier the period counts: a row edited behind the services' back
 (say its due instant) leaves them disagreeing even when the numbers still match the ledger.
 """
 
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from django.db.models import Min, Q
 
 from motcua.dossiers import report_facts
-from motcua.dossiers.models import PaymentMethod
+from motcua.dossiers.models import PaymentMethod, SupplementRequest
 from motcua.reports import from_ledger, queries
 from motcua.reports.bieu06 import COLUMNS, EXTRA, Counts, Period, Policy, Report, classify
 from motcua.reports.queries import Scope
@@ -99,14 +100,23 @@ def describe(d: Difference) -> str:
 
 def stale_facts(period: Period, scope: Scope = Scope()) -> list[str]:
     """Codes of the dossiers the period counts whose stored report facts disagree with their sources."""
-    counted = (queries.counted(period, scope)
-               .annotate(first_online=Min("payments__paid_at", filter=Q(payments__method=PaymentMethod.ONLINE)))
-               .only("pk", "code", "finished_at", "due_at", "original_due_at", "state", "timeliness", "paid_online_at")
-               .order_by("code", "pk"))
-    return [d.code or f"#{d.pk}" for d in counted.iterator(chunk_size=5000)
-            if d.timeliness != report_facts.timeliness_of(d) or d.paid_online_at != d.first_online]
+    counted = queries.counted(period, scope)
+    requests = defaultdict(list)  # a few per cent of the dossiers have any
+    for dossier_id, *request in (SupplementRequest.objects
+                                 .filter(stage=report_facts.PROCESSING, dossier__in=counted.values("pk"))
+                                 .values_list("dossier_id", "requested_at", "completed_at", "pk")):
+        requests[dossier_id].append(request)
+    rows = (counted
+            .annotate(first_online=Min("payments__paid_at", filter=Q(payments__method=PaymentMethod.ONLINE)))
+            .only("pk", "code", "finished_at", "due_at", "original_due_at", "state", "timeliness", "paid_online_at",
+                  "supplement_at", "supplemented_at", "supplement_again_at")
+            .order_by("code", "pk"))
+    return [d.code or f"#{d.pk}" for d in rows.iterator(chunk_size=5000)
+            if d.timeliness != report_facts.timeliness_of(d) or d.paid_online_at != d.first_online
+            or (d.supplement_at, d.supplemented_at, d.supplement_again_at)
+            != report_facts.supplement_facts(requests.get(d.pk, ()))]
 
 
 def describe_stale(codes: list[str]) -> str:
-    return ("Dữ liệu tổng hợp lưu trên hồ sơ (đúng hạn, thanh toán trực tuyến) không khớp với chính hồ sơ: "
+    return ("Dữ liệu tổng hợp lưu trên hồ sơ (đúng hạn, thanh toán trực tuyến, yêu cầu bổ sung) không khớp với chính hồ sơ: "
             + ", ".join(codes) + ".")
