@@ -23,8 +23,9 @@ About 2.9 documents per dossier in all. These rows have no ledger (see report_be
 The dossier rows carry the QĐ 766 facts the services store (dossiers.report_facts: e_intake_at,
 e_result_at, reused_at), worked out here as the rows are made (reuse across chunks in memory; the few
 found only when an earlier-submitted dossier comes after a later one are updated at the end); the
-supplement, feedback and rating facts are back-filled at the end by ``report_facts.backfill_index766``
-(migration 0008's back-fill, timed and printed).
+supplement, feedback and rating facts and the 2.2 durations are back-filled at the end by
+``report_facts.backfill_index766`` and ``backfill_seconds`` (migrations 0008 and 0009's back-fills, timed and
+printed).
 
 Cache: SQLite in var/index_bench/bench.sqlite3, PostgreSQL in the database ``motcua_index_bench``
 on the server of MOTCUA_BENCH_PG (default postgresql://postgres@127.0.0.1:5432). --rebuild starts
@@ -328,7 +329,9 @@ def build(db: str, args) -> None:
     filled = time.perf_counter()
     with transaction.atomic():
         report_facts.backfill_index766()
-    print(f"[{db}] supplement, feedback and rating facts back-filled in {time.perf_counter() - filled:.1f} s", flush=True)
+        report_facts.backfill_seconds()
+    print(f"[{db}] supplement, feedback and rating facts and durations back-filled in "
+          f"{time.perf_counter() - filled:.1f} s", flush=True)
     with connection.cursor() as cursor:
         if db == "sqlite":
             cursor.execute("ANALYZE")
@@ -340,6 +343,9 @@ def build(db: str, args) -> None:
         connection.ensure_connection()
         connection.connection.autocommit = True
         with connection.connection.cursor() as cursor:
+            # the back-fills rewrote most dossier rows (PostgreSQL keeps the old versions): compact the table
+            # to what rows written once take, or every scan reads twice the pages
+            cursor.execute("VACUUM FULL dossiers_dossier")
             cursor.execute("VACUUM ANALYZE")
     print(f"[{db}] {Applicant.objects.count():,} applicants, {side.ids['doc']:,} documents, "
           f"{side.ids['fb']:,} feedback, {side.ids['ev']:,} ratings, {len(side.late):,} reuses found late",

@@ -271,3 +271,40 @@ def test_supplement_feedback_and_rating_facts_and_their_backfill():
     Dossier.objects.filter(pk=one.pk).update(supplement_again_at=None, supplement_at=None)
     report_facts.refresh(one)
     assert _index766_stored() == kept and one.supplement_again_at == kept[one.pk][2]
+
+
+# --- the QĐ 766 2.2 durations (elapsed_seconds, allowed_seconds) -----------------------------------------
+
+
+def test_seconds_between_truncates_each_instant_to_its_second():
+    start = dt.datetime(2025, 3, 3, 1, 0, 0, 999_999, tzinfo=UTC)
+    assert report_facts.seconds_between(start + dt.timedelta(seconds=10), start + dt.timedelta(days=1), start) \
+        == (10, 86_400)
+    # 01:00:00.999999 → 01:00:00; 01:00:01.000001 → 01:00:01: one second, not two microseconds
+    assert report_facts.seconds_between(start + dt.timedelta(microseconds=2), start, start) == (1, 0)
+    assert report_facts.seconds_between(None, start, start) == (None, None)
+    assert report_facts.seconds_between(start, None, start) == (None, None)
+    assert report_facts.seconds_between(start, start, None) == (None, None)
+
+
+def _seconds_stored() -> dict[int, tuple]:
+    return {pk: (e, a) for pk, e, a in Dossier.objects.values_list("pk", "elapsed_seconds", "allowed_seconds")}
+
+
+@pytest.mark.django_db
+def test_elapsed_and_allowed_seconds_of_generated_history_and_their_backfill():
+    generate_history(600, seed=5)
+    stored = _seconds_stored()
+    assert stored == {d.pk: report_facts.seconds_of(d) for d in Dossier.objects.all()}
+    timed = [v for v in stored.values() if v[0] is not None]
+    assert len(timed) > 300 and any(e > a for e, a in timed) and any(e <= a for e, a in timed)
+    # sub-second instants (the services keep microseconds): truncated alike in Python and in SQL
+    one = Dossier.objects.filter(finished_at__isnull=False, due_at__isnull=False).order_by("pk").first()
+    Dossier.objects.filter(pk=one.pk).update(finished_at=one.finished_at + dt.timedelta(microseconds=999_999),
+                                             due_at=one.due_at + dt.timedelta(microseconds=1))
+    one.refresh_from_db()
+    stored[one.pk] = report_facts.seconds_of(one)
+    # the back-fill (migration 0009) rebuilds them and clears what has no finish
+    Dossier.objects.update(elapsed_seconds=7, allowed_seconds=None)
+    report_facts.backfill_seconds()
+    assert _seconds_stored() == stored

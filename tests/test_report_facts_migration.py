@@ -1,4 +1,4 @@
-"""The migrations that added the stored report facts (dossiers 0006–0008) on a populated database.
+"""The migrations that added the stored report facts (dossiers 0006–0009) on a populated database.
 
 Run back to 0005 and forward again over generated history — finished dossiers, online payments,
 electronic files — the back-fills give every dossier the facts the services and the generator wrote,
@@ -15,7 +15,8 @@ from django.db.migrations.executor import MigrationExecutor
 from reports_support import generate_history
 from motcua.dossiers.models import Dossier
 
-FACTS = ("timeliness", "paid_online_at", "e_intake_at", "e_result_at", "reused_at", "supplement_at", "supplemented_at")
+FACTS = ("timeliness", "paid_online_at", "e_intake_at", "e_result_at", "reused_at", "supplement_at", "supplemented_at",
+         "elapsed_seconds", "allowed_seconds")
 
 
 def _stored() -> dict[int, tuple]:

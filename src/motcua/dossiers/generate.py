@@ -1250,6 +1250,7 @@ class _Sim:
         self.world, self.numbers = world, numbers
         self._items, self._reason, self.nfc = _items, _reason, nfc
         self.supplement_facts, self.processing = report_facts.supplement_facts, report_facts.PROCESSING
+        self.seconds_between = report_facts.seconds_between
         self.contacts = {a.pk: _contact(a.email, a.phone) for a in world.applicants}  # as services._create
         from operator import itemgetter
 
@@ -1292,6 +1293,9 @@ class _Sim:
             parse(finished), d["due_at"] and parse(d["due_at"]), d["original_due_at"] and parse(d["original_due_at"]),
             d["state"] in timeliness.WITHDRAWN)
         d["paid_online_at"] = self.paid_online
+        start = d["clock_start"] or d["received_at"]
+        d["elapsed_seconds"], d["allowed_seconds"] = self.seconds_between(
+            finished and parse(finished), d["due_at"] and parse(d["due_at"]), start and parse(start))
         # reused_at links the applicant's dossiers: set in SQL once they are all written (run_bulk)
         d["e_intake_at"], d["e_result_at"], d["reused_at"] = self.e_intake, self.e_result, None
         d["supplement_at"], d["supplemented_at"], d["supplement_again_at"] = self.supplement_facts(

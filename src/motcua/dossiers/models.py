@@ -72,7 +72,7 @@ class Outcome(models.TextChoices):
 
 # The QĐ 766 facts stored on the row (reports.index766.facts_sql reads them from dossier_index766).
 INDEX766_FACTS = ["paid_online_at", "e_intake_at", "e_result_at", "reused_at", "supplement_at", "supplemented_at",
-                  "supplement_again_at", "feedback_at", "disliked_at"]
+                  "supplement_again_at", "feedback_at", "disliked_at", "elapsed_seconds", "allowed_seconds"]
 _REPORT_COLUMNS = ["received_at", "finished_at", "timeliness", "paid_online_at", "channel", "state", "due_at",
                    "original_due_at", "supplement_at", "supplemented_at", "supplement_again_at"]
 
@@ -146,6 +146,10 @@ class Dossier(models.Model):
     supplement_again_at = models.DateTimeField(_("Yêu cầu bổ sung lần hai lúc"), null=True, blank=True)
     feedback_at = models.DateTimeField(_("Phản ánh, kiến nghị đầu tiên lúc"), null=True, blank=True)
     disliked_at = models.DateTimeField(_("Đánh giá không hài lòng lúc"), null=True, blank=True)
+    # A finished dossier with a due instant: whole seconds from the clock's start to its finish and to its due
+    # instant (QĐ 766 2.2 sums them; fixed once it finishes, like ``timeliness``).
+    elapsed_seconds = models.BigIntegerField(_("Thời gian giải quyết (giây)"), null=True, blank=True)
+    allowed_seconds = models.BigIntegerField(_("Thời hạn giải quyết (giây)"), null=True, blank=True)
 
     outcome = models.CharField(_("Kết quả"), max_length=10, choices=Outcome.choices, blank=True, default="")
     result_number = models.CharField(_("Số, ký hiệu kết quả"), max_length=100, blank=True)
@@ -184,8 +188,11 @@ class Dossier(models.Model):
             models.Index(fields=["procedure_version", *_REPORT_COLUMNS, "resolving_unit", "id"],
                          name="dossier_report_version"),
             # Covers every dossier column the QĐ 766 index reads (reports.index766.facts_sql), led by its grouping.
-            models.Index(fields=["resolving_unit", "received_at", "finished_at", "due_at", "clock_start", "outcome",
+            models.Index(fields=["resolving_unit", "received_at", "finished_at", "due_at", "outcome",
                                  "channel", "fee_total", *INDEX766_FACTS, "id"], name="dossier_index766"),
+            # QĐ 766 online procedures used: the online dossiers in (unit, procedure version) order, so the distinct
+            # pairs of a period are one ordered range, not a hash of every dossier.
+            models.Index(fields=["channel", "resolving_unit", "procedure_version", "received_at"], name="dossier_online"),
         ]
 
     def __str__(self) -> str:

@@ -30,6 +30,12 @@ The QĐ 766 lateness and complaint facts (the index reads no side table at all):
 ``supplement_facts`` is the definition the bulk generator shares; ``backfill_index766`` the set-based
 one for the migration and ``refresh``.
 
+The QĐ 766 2.2 durations: ``elapsed_seconds`` and ``allowed_seconds``, whole seconds (each instant
+truncated to its second) from the clock's start (``clock_start``, else ``received_at``) to the finish
+and to the due instant, for a finished dossier with a due instant — fixed when it finishes, set with
+``timeliness`` (``seconds_of``; ``backfill_seconds`` the set-based twin). Summing two stored integers
+instead of subtracting instants parsed per row (SQLite stores them as text) halves the index on SQLite.
+
 ``documents_added`` keeps them as services add documents (an indexed look-up through the applicant's
 dossiers, ``dossier_applicant``, and the documents' dossier index); it also looks forward, so the stored
 value is this definition whatever order the rows are written in (a history written dossier by dossier,
@@ -39,6 +45,8 @@ generator.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import connection, connections
 from django.db.models import Min, Q
 
@@ -46,7 +54,7 @@ from motcua.dossiers import timeliness
 from motcua.dossiers.models import (DocumentStage, Dossier, DossierDocument, Payment, PaymentMethod, SupplementRequest,
                                     SupplementStage)
 
-__all__ = ["WITHDRAWN", "DISLIKED", "timeliness_of", "supplement_facts", "supplements_changed", "feedback_given",
+__all__ = ["WITHDRAWN", "DISLIKED", "timeliness_of", "seconds_between", "seconds_of", "backfill_seconds", "supplement_facts", "supplements_changed", "feedback_given",
            "rated", "backfill_index766", "documents_added", "reused_sql", "refresh_reused", "refresh_documents",
            "backfill_documents", "refresh", "backfill"]
 
@@ -64,6 +72,46 @@ def timeliness_of(d: Dossier) -> int | None:
     if d.finished_at is None:
         return None
     return timeliness.pack(d.finished_at, d.due_at, d.original_due_at, d.state in WITHDRAWN)
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_SECOND = dt.timedelta(seconds=1)
+
+
+def _second(at: dt.datetime) -> int:
+    return (at - _EPOCH) // _SECOND   # exact: no float
+
+
+def seconds_between(finished, due, start) -> tuple[int | None, int | None]:
+    """(elapsed, allowed) whole seconds from ``start`` to ``finished`` and to ``due``; (None, None) unless
+    all three are known."""
+    if finished is None or due is None or start is None:
+        return None, None
+    first = _second(start)
+    return _second(finished) - first, _second(due) - first
+
+
+def seconds_of(d: Dossier) -> tuple[int | None, int | None]:
+    """``d``'s (elapsed_seconds, allowed_seconds) by the definition above."""
+    return seconds_between(d.finished_at, d.due_at, d.clock_start or d.received_at)
+
+
+def backfill_seconds(scope: str = "1 = 1") -> None:
+    """``elapsed_seconds`` and ``allowed_seconds`` of the dossiers matching ``scope`` (SQL), set-based."""
+    if connection.vendor == "postgresql":
+        def second(column: str) -> str:
+            return f"FLOOR(EXTRACT(EPOCH FROM {column}))::bigint"
+    else:
+        def second(column: str) -> str:
+            # text instants in UTC; the fraction is cut off first (SQLite rounds it to milliseconds: .9999995 s up)
+            return f"CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER)"
+    start = second("COALESCE(clock_start, received_at)")
+    known = "finished_at IS NOT NULL AND due_at IS NOT NULL AND COALESCE(clock_start, received_at) IS NOT NULL"
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {_D} SET elapsed_seconds = NULL, allowed_seconds = NULL "
+                       f"WHERE ({scope}) AND elapsed_seconds IS NOT NULL AND NOT ({known})")
+        cursor.execute(f"UPDATE {_D} SET elapsed_seconds = {second('finished_at')} - {start}, "
+                       f"allowed_seconds = {second('due_at')} - {start} WHERE ({scope}) AND {known}")
 
 
 def supplement_facts(requests) -> tuple:
@@ -208,6 +256,8 @@ def refresh(d: Dossier) -> None:
     Dossier.objects.filter(pk=d.pk).update(timeliness=d.timeliness, paid_online_at=d.paid_online_at)
     refresh_documents(str(int(d.applicant_id)))
     backfill_index766(f"id = {int(d.pk)}")
+    d.elapsed_seconds, d.allowed_seconds = seconds_of(d)
+    Dossier.objects.filter(pk=d.pk).update(elapsed_seconds=d.elapsed_seconds, allowed_seconds=d.allowed_seconds)
     fields = ("e_intake_at", "e_result_at", "reused_at", *_INDEX766)
     for name, value in zip(fields, Dossier.objects.filter(pk=d.pk).values_list(*fields).get()):
         setattr(d, name, value)

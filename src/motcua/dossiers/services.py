@@ -133,6 +133,7 @@ def _command(dossier: Dossier | int | str, actor, event: str, *, version: int | 
             yield context
             d.version += 1
             d.timeliness = report_facts.timeliness_of(d)  # follows finished_at and the due instants
+            d.elapsed_seconds, d.allowed_seconds = report_facts.seconds_of(d)
             d.save()
             append(d, event, actor, moment, before, snapshot(d), context.reason)
             for topic, extra in context.notifications:

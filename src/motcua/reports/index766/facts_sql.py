@@ -14,7 +14,8 @@ Lateness and complaints are stored the same way (``supplement_at``, ``supplement
 is one pass over one index, which PostgreSQL splits over parallel workers. As of the cutoff, a second
 supplement request makes the dossier late, and it waits for a supplement when the first request was made
 before the cutoff and not completed before it (then it is late when that request came after its due
-instant).
+instant). Indicator 2.2's Σ elapsed and Σ allowed add whole seconds stored when the dossier finished
+(``elapsed_seconds``, ``allowed_seconds``): no instant is parsed or subtracted per row.
 
 Every counter is a condition over the ``facts`` columns, written here once (``CONDITIONS``) and used
 twice: summed per resolving unit by ``counts`` and, negated, listed by ``matching`` for the
@@ -54,14 +55,6 @@ CONDITIONS: dict[str, str] = {
 }
 
 
-def _seconds_sum(a: str, b: str, vendor: str) -> str:
-    """Σ (a − b) in seconds over the timed dossiers. PostgreSQL adds intervals (exact) and converts once:
-    EXTRACT per row is numeric arithmetic, ~0.4 s at a province-year."""
-    if vendor == "postgresql":
-        return f"EXTRACT(EPOCH FROM SUM(CASE WHEN {_TIMED} THEN {a} - {b} END))::float8"
-    return f"SUM(CASE WHEN {_TIMED} THEN (julianday({a}) - julianday({b})) * 86400.0 END)"
-
-
 def _units(column: str, unit_ids) -> str:
     if unit_ids is None:
         return ""
@@ -80,7 +73,7 @@ def facts(w, unit_ids=None) -> tuple[str, dict]:
     index = f" INDEXED BY {INDEX}" if connection.vendor == "sqlite" else ""
     sql = f"""
 SELECT d.id, d.resolving_unit_id AS unit_id, d.channel, d.fee_total, d.finished_at, d.due_at,
-       COALESCE(d.clock_start, d.received_at) AS clock_start,
+       d.elapsed_seconds, d.allowed_seconds,
        CASE WHEN d.finished_at < %(cutoff)s AND d.outcome = '{GRANTED}' THEN 1 ELSE 0 END AS granted,
        CASE WHEN d.supplement_again_at < %(cutoff)s THEN 1
             WHEN d.due_at IS NULL THEN 0
@@ -113,13 +106,11 @@ def _positional(sql: str, values: dict) -> tuple[str, list]:
 def counts(w, unit_ids=None, names=tuple(CONDITIONS)) -> tuple[str, list]:
     """{unit, received, <name>…, elapsed, allowed} per resolving unit: one statement."""
     inner, values = facts(w, unit_ids)
-    vendor = connection.vendor
     sums = ",\n       ".join(f"SUM(CASE WHEN {CONDITIONS[n]} THEN 1 ELSE 0 END) AS n_{n}" for n in names)
-    elapsed = _seconds_sum("f.finished_at", "f.clock_start", vendor)
-    allowed = _seconds_sum("f.due_at", "f.clock_start", vendor)
+    # 2.2: Σ elapsed and Σ allowed over the timed dossiers, whole seconds stored when each finished
     sql = (f"SELECT f.unit_id, COUNT(*) AS n_received,\n       {sums},\n"
-           f"       {elapsed} AS n_elapsed,\n"
-           f"       {allowed} AS n_allowed\n"
+           f"       SUM(CASE WHEN {_TIMED} THEN f.elapsed_seconds END) AS n_elapsed,\n"
+           f"       SUM(CASE WHEN {_TIMED} THEN f.allowed_seconds END) AS n_allowed\n"
            f"FROM ({inner}) f\nGROUP BY f.unit_id")
     return _positional(sql, values)
 
