@@ -191,8 +191,10 @@ class Dossier(models.Model):
             models.Index(fields=["resolving_unit", "received_at", "finished_at", "due_at", "outcome",
                                  "channel", "fee_total", *INDEX766_FACTS, "id"], name="dossier_index766"),
             # QĐ 766 online procedures used: the online dossiers in (unit, procedure version) order, so the distinct
-            # pairs of a period are one ordered range, not a hash of every dossier.
-            models.Index(fields=["channel", "resolving_unit", "procedure_version", "received_at"], name="dossier_online"),
+            # pairs of a period are one ordered scan, not a hash of every dossier. Partial, not led by the channel:
+            # led by it, SQLite took it for every "channel = online" filter (the desk's online queue: 5× slower).
+            models.Index(fields=["resolving_unit", "procedure_version", "received_at"], condition=Q(channel="online"),
+                         name="dossier_online"),
         ]
 
     def __str__(self) -> str:

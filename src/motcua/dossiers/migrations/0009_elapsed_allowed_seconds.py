@@ -44,6 +44,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='dossier',
-            index=models.Index(fields=['channel', 'resolving_unit', 'procedure_version', 'received_at'], name='dossier_online'),
+            index=models.Index(condition=models.Q(('channel', 'online')), fields=['resolving_unit', 'procedure_version', 'received_at'], name='dossier_online'),
         ),
     ]
