@@ -5,7 +5,7 @@ the unit tree in ``compute``.
 
 Every condition is written once and used twice: inside the counts, and — negated — by the drill-down
 that lists the dossiers or feedback that cost points, so both always agree. The dossier conditions
-are SQL over one row of per-dossier facts (``facts_sql``: each side table read once, set-based);
+are SQL over one row of per-dossier facts (``facts_sql``: columns stored on the dossier row, no join);
 the feedback ones are ``Q`` objects on the feedback table itself.
 
 Dossiers counted: received (``received_at``) within the period, at the resolving unit. "As of" is
