@@ -83,12 +83,16 @@ def run_children(script: str, args, flags: tuple[str, ...] = ()) -> dict:
         command = [sys.executable, script, "--child", db, "--dossiers", str(args.dossiers), "--year", str(args.year),
                    "--repeat", str(args.repeat), "--seed", str(args.seed)] + (["--rebuild"] if args.rebuild else [])
         command += [f"--{flag.replace('_', '-')}" for flag in flags if getattr(args, flag)]
-        process = subprocess.run(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-        lines = process.stdout.splitlines()
-        print("\n".join(line for line in lines if not line.startswith("RESULT ")), flush=True)
+        result = None
+        with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT) as process:
+            for line in process.stdout:   # as the child prints it: a build's progress shows while it runs
+                if line.startswith("RESULT "):
+                    result = json.loads(line[7:])
+                else:
+                    print(line, end="", flush=True)
         if process.returncode != 0:
             sys.exit(process.returncode)
-        results[db] = json.loads(next(line for line in lines if line.startswith("RESULT "))[7:])
+        results[db] = result
     return results
 
 
