@@ -54,7 +54,7 @@ from motcua.dossiers import timeliness
 from motcua.dossiers.models import (DocumentStage, Dossier, DossierDocument, Payment, PaymentMethod, SupplementRequest,
                                     SupplementStage)
 
-__all__ = ["WITHDRAWN", "DISLIKED", "timeliness_of", "seconds_between", "seconds_of", "backfill_seconds", "supplement_facts", "supplements_changed", "feedback_given",
+__all__ = ["WITHDRAWN", "DISLIKED", "timeliness_of", "seconds_between", "seconds_of", "own_facts", "backfill_seconds", "supplement_facts", "supplements_changed", "feedback_given",
            "rated", "backfill_index766", "documents_added", "reused_sql", "refresh_reused", "refresh_documents",
            "backfill_documents", "refresh", "backfill"]
 
@@ -94,6 +94,13 @@ def seconds_between(finished, due, start) -> tuple[int | None, int | None]:
 def seconds_of(d: Dossier) -> tuple[int | None, int | None]:
     """``d``'s (elapsed_seconds, allowed_seconds) by the definition above."""
     return seconds_between(d.finished_at, d.due_at, d.clock_start or d.received_at)
+
+
+def own_facts(d: Dossier) -> None:
+    """Set on ``d`` (the caller saves it) the facts that follow its own fields — ``timeliness`` and the 2.2
+    durations, fixed once it finishes: services call it whenever they save a dossier."""
+    d.timeliness = timeliness_of(d)
+    d.elapsed_seconds, d.allowed_seconds = seconds_of(d)
 
 
 def backfill_seconds(scope: str = "1 = 1") -> None:
@@ -250,14 +257,13 @@ def refresh_documents(applicants: str) -> None:
 def refresh(d: Dossier) -> None:
     """Recompute the facts of one dossier from its fields, payments and documents, and store them
     (the reuse of the applicant's other dossiers too: this one's files may be their earlier ones)."""
-    d.timeliness = timeliness_of(d)
+    own_facts(d)
     d.paid_online_at = (Payment.objects.filter(dossier_id=d.pk, method=PaymentMethod.ONLINE)
                         .aggregate(first=Min("paid_at"))["first"])
-    Dossier.objects.filter(pk=d.pk).update(timeliness=d.timeliness, paid_online_at=d.paid_online_at)
+    Dossier.objects.filter(pk=d.pk).update(timeliness=d.timeliness, paid_online_at=d.paid_online_at,
+                                           elapsed_seconds=d.elapsed_seconds, allowed_seconds=d.allowed_seconds)
     refresh_documents(str(int(d.applicant_id)))
     backfill_index766(f"id = {int(d.pk)}")
-    d.elapsed_seconds, d.allowed_seconds = seconds_of(d)
-    Dossier.objects.filter(pk=d.pk).update(elapsed_seconds=d.elapsed_seconds, allowed_seconds=d.allowed_seconds)
     fields = ("e_intake_at", "e_result_at", "reused_at", *_INDEX766)
     for name, value in zip(fields, Dossier.objects.filter(pk=d.pk).values_list(*fields).get()):
         setattr(d, name, value)

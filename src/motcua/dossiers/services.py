@@ -132,8 +132,7 @@ def _command(dossier: Dossier | int | str, actor, event: str, *, version: int | 
             before = snapshot(d)
             yield context
             d.version += 1
-            d.timeliness = report_facts.timeliness_of(d)  # follows finished_at and the due instants
-            d.elapsed_seconds, d.allowed_seconds = report_facts.seconds_of(d)
+            report_facts.own_facts(d)  # timeliness and durations follow finished_at and the due instants
             d.save()
             append(d, event, actor, moment, before, snapshot(d), context.reason)
             for topic, extra in context.notifications:

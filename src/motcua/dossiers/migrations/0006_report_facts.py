@@ -3,15 +3,7 @@ back-filled here for the dossiers already there."""
 
 from django.db import migrations, models
 
-
-def backfill(apps, schema_editor):
-    from motcua.dossiers import report_facts  # the current models: the fields exist from here on
-
-    report_facts.backfill()
-    if schema_editor.connection.vendor == "postgresql":
-        # the UPDATEs queued deferred foreign-key checks; PostgreSQL refuses the index changes below in
-        # the same transaction while they are pending ("pending trigger events")
-        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+from motcua.dossiers.migrations._backfill import backfill
 
 
 class Migration(migrations.Migration):
@@ -34,7 +26,7 @@ class Migration(migrations.Migration):
             name='paid_online_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='Thanh toán trực tuyến lần đầu lúc'),
         ),
-        migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True),
+        migrations.RunPython(backfill("backfill"), migrations.RunPython.noop, elidable=True),
         # the report's covering index, now one per grouping (models.Dossier.Meta): after the back-fill
         migrations.RemoveIndex(
             model_name='dossier',

@@ -4,14 +4,7 @@ statement's covering index (after the back-fill: one index build instead of upda
 
 from django.db import migrations, models
 
-
-def backfill(apps, schema_editor):
-    from motcua.dossiers import report_facts  # the current models: the fields exist from here on
-
-    report_facts.backfill_documents()
-    if schema_editor.connection.vendor == "postgresql":
-        # check the deferred foreign keys of the updated rows now: CREATE INDEX refuses pending trigger events
-        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+from motcua.dossiers.migrations._backfill import backfill
 
 
 class Migration(migrations.Migration):
@@ -39,7 +32,7 @@ class Migration(migrations.Migration):
             name='reused_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='Dùng lại tệp đã nộp lúc'),
         ),
-        migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True),
+        migrations.RunPython(backfill("backfill_documents"), migrations.RunPython.noop, elidable=True),
         migrations.AddIndex(
             model_name='dossier',
             index=models.Index(fields=['resolving_unit', 'received_at', 'finished_at', 'due_at', 'clock_start', 'outcome', 'channel', 'fee_total', 'paid_online_at', 'e_intake_at', 'e_result_at', 'reused_at', 'id'], name='dossier_index766'),

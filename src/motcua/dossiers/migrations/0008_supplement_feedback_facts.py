@@ -6,14 +6,7 @@ are back-filled set-based, and the indexes are built again with them."""
 
 from django.db import migrations, models
 
-
-def backfill(apps, schema_editor):
-    from motcua.dossiers import report_facts  # the current models: the fields exist from here on
-
-    report_facts.backfill_index766()
-    if schema_editor.connection.vendor == "postgresql":
-        # check the deferred foreign keys of the updated rows now: CREATE INDEX refuses pending trigger events
-        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+from motcua.dossiers.migrations._backfill import backfill
 
 
 class Migration(migrations.Migration):
@@ -64,7 +57,7 @@ class Migration(migrations.Migration):
             name='supplemented_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='Đã bổ sung lần đầu lúc'),
         ),
-        migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True),
+        migrations.RunPython(backfill("backfill_index766"), migrations.RunPython.noop, elidable=True),
         migrations.AddIndex(
             model_name='dossier',
             index=models.Index(fields=['resolving_unit', 'received_at', 'finished_at', 'timeliness', 'paid_online_at', 'channel', 'state', 'due_at', 'original_due_at', 'supplement_at', 'supplemented_at', 'supplement_again_at', 'procedure_version', 'id'], name='dossier_report_unit'),

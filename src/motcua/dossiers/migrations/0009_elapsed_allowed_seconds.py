@@ -6,14 +6,7 @@ online dossiers by unit and procedure version) serves the index's "online proced
 
 from django.db import migrations, models
 
-
-def backfill(apps, schema_editor):
-    from motcua.dossiers import report_facts  # the current models: the fields exist from here on
-
-    report_facts.backfill_seconds()
-    if schema_editor.connection.vendor == "postgresql":
-        # check the deferred foreign keys of the updated rows now: CREATE INDEX refuses pending trigger events
-        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+from motcua.dossiers.migrations._backfill import backfill
 
 
 class Migration(migrations.Migration):
@@ -37,7 +30,7 @@ class Migration(migrations.Migration):
             name='elapsed_seconds',
             field=models.BigIntegerField(blank=True, null=True, verbose_name='Thời gian giải quyết (giây)'),
         ),
-        migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True),
+        migrations.RunPython(backfill("backfill_seconds"), migrations.RunPython.noop, elidable=True),
         migrations.AddIndex(
             model_name='dossier',
             index=models.Index(fields=['resolving_unit', 'received_at', 'finished_at', 'due_at', 'outcome', 'channel', 'fee_total', 'paid_online_at', 'e_intake_at', 'e_result_at', 'reused_at', 'supplement_at', 'supplemented_at', 'supplement_again_at', 'feedback_at', 'disliked_at', 'elapsed_seconds', 'allowed_seconds', 'id'], name='dossier_index766'),
