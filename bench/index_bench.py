@@ -6,7 +6,9 @@
 Builds (once; reused while --dossiers, --seed and --year match) a province-year of dossiers WITH
 the side rows the index reads, then times ``reports.index766.compute`` for the whole province over
 the whole year (every unit listed, median of --repeat runs after a warm-up), prints the figures and
-the ratio to the 2 s target (issue 7), and checks that both databases count the same.
+the ratio to the 2 s target (issue 7), and checks that both databases count the same. On SQLite it
+also times the dossier counts as one statement on one core (the anchor: without the split over two
+connections, ``index766.queries._sqlite_in_parallel``) and checks the split counts the same.
 
 The dossier rows, supplement requests, apologies and payments come from the row synthesiser of
 bench/report_bench.py (same seed, same rows). This script adds what the index reads besides:
@@ -79,6 +81,10 @@ def main() -> None:
         mark = "ok" if r["median"] <= TARGET else "OVER"
         print(f"{db:11} {r['median']:>7.3f} {r['best']:>7.3f} {TARGET:>7.1f} {r['median'] / TARGET:>9.2f} "
               f"{r['units']:>6} {r['documents']:>11,} {mark}")
+    if "one_statement" in results.get("sqlite", {}):
+        r = results["sqlite"]
+        print(f"SQLite anchor: the dossier counts as one statement on one core {r['one_statement']:.3f} s; "
+              f"split over two connections {r['median']:.3f} s ({r['one_statement'] / r['median']:.2f}× faster)")
     if len(results) == 2:
         a, b = (results[db]["counts"] for db in ("sqlite", "postgresql"))
         print("same counts on both databases" if a == b else f"COUNTS DIFFER: sqlite {a} / postgresql {b}")
@@ -112,8 +118,22 @@ def child(args) -> dict:
           f"{result.total.score.total} points, counts {result.total.counts}", flush=True)
     # elapsed and allowed are sums of float seconds: compared to the second
     counts = {k: round(v) for k, v in sorted(result.total.counts.items())}
-    return {"median": statistics.median(seconds), "best": min(seconds), "units": len(result.rows),
-            "documents": DossierDocument.objects.count(), "counts": counts}
+    out = {"median": statistics.median(seconds), "best": min(seconds), "units": len(result.rows),
+           "documents": DossierDocument.objects.count(), "counts": counts}
+    if db == "sqlite":   # the anchor: the dossier counts as ONE statement on one core, same data, same run
+        from motcua.reports.index766 import queries
+
+        split, queries.PARALLEL_FROM = queries.PARALLEL_FROM, 10**15
+        try:
+            began = time.perf_counter()
+            single = compute(year)
+            out["one_statement"] = time.perf_counter() - began
+        finally:
+            queries.PARALLEL_FROM = split
+        if {k: round(v) for k, v in sorted(single.total.counts.items())} != counts:
+            raise SystemExit("the split dossier counts differ from the one statement's")
+        print(f"[{db}] one statement on one core (the split off): {out['one_statement']:.3f} s", flush=True)
+    return out
 
 
 # --- the side rows ------------------------------------------------------------------------------------

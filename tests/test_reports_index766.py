@@ -523,3 +523,66 @@ def test_pages_in_chromium(browser, live_server):
             assert code in page.content()
     finally:
         context.close()
+
+
+# --- SQLite: the dossier counts split over two connections ----------------------------------------------
+
+def test_slices_cover_the_period_up_to_its_cutoff():
+    from motcua.reports.index766.queries import Window, _slices
+
+    s, e = dt.datetime(2026, 1, 1, tzinfo=TZ), dt.datetime(2026, 4, 1, tzinfo=TZ)
+    for cutoff in (e, dt.datetime(2026, 2, 20, 10, 0, 7, 5, tzinfo=TZ)):
+        parts = _slices(Window(s, e, cutoff), 8)
+        assert len(parts) == 8 and parts[0].starts == s and parts[-1].ends == min(e, cutoff)
+        assert all(a.ends == b.starts and a.starts < a.ends for a, b in zip(parts, parts[1:]))
+        assert all(p.cutoff == cutoff and p.starts.microsecond == 0 for p in parts)
+    assert _slices(Window(s, e, s), 8) == [Window(s, e, s)]   # a period that has not begun: nothing to cut
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_sqlite_splits_the_dossier_counts_over_two_connections(history, monkeypatch):
+    """On a large SQLite database the dossier counts run as several statements over slices of the period, taken
+    by this connection and a second one in a thread; the index is the same as from the one statement,
+    and inside a transaction (uncommitted rows a second connection cannot see) nothing is split."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from motcua.reports.index766 import queries
+    from motcua.reports.index766.compute import window
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL runs the one statement over its own parallel workers")
+    one = {now: compute(Q1, now=now) for now in (None, dt.datetime(2026, 2, 20, 10, 0, tzinfo=TZ))}
+    assert not queries._parallel(None)   # a few hundred dossiers: below PARALLEL_FROM
+    monkeypatch.setattr(queries, "PARALLEL_FROM", 0)
+    seen: list[tuple[int, int, int]] = []
+    counted = queries._counted
+
+    def spying(conn, sql, params):
+        seen.append((threading.get_ident(), id(conn), len(params)))
+        time.sleep(0.02)   # each part takes a while, as at a province's scale: both connections get some
+        return counted(conn, sql, params)
+
+    monkeypatch.setattr(queries, "_counted", spying)
+    for now, expected in one.items():
+        seen.clear()
+        split = compute(Q1, now=now)
+        assert len(seen) == queries.PARTS and len({s[0] for s in seen}) == 2 and len({s[1] for s in seen}) == 2
+        assert [(r.unit, r.counts, r.score) for r in split.rows] == [(r.unit, r.counts, r.score) for r in expected.rows]
+        assert (split.total.counts, split.total.score) == (expected.total.counts, expected.total.score)
+    # named units: their subtrees, split too
+    district = next(r.unit for r in one[None].rows
+                    if r.unit.children.exists() and r.counts.get("received"))
+    monkeypatch.setattr(queries, "_counted", counted)
+    split = compute(Q1, [district])
+    monkeypatch.setattr(queries, "PARALLEL_FROM", 10**12)
+    assert split.rows[0].counts == compute(Q1, [district]).rows[0].counts and split.rows[0].counts["received"] > 0
+    monkeypatch.setattr(queries, "PARALLEL_FROM", 0)
+    with transaction.atomic():
+        assert not queries._parallel(None)
+    # an error in either connection's statement reaches the caller
+    monkeypatch.setattr(queries.facts_sql, "counts", lambda *a: ("SELECT no_such_column FROM dossiers_dossier", []))
+    with pytest.raises(Exception, match="no_such_column"):
+        queries.dossier_counts(window(Q1, None))
