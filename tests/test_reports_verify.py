@@ -17,6 +17,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from django.db.models import F
 
 import factories
 from reports_support import MONTHS, generate_history, months, run_command
@@ -24,7 +25,8 @@ from motcua.calendar import TZ, Duration
 from motcua.dossiers import report_facts
 from motcua.dossiers import services as s
 from motcua.dossiers.files import Upload
-from motcua.dossiers.models import Dossier, Extension, SupplementRequest
+from motcua.dossiers.models import Dossier, DossierDocument, Extension, SupplementRequest
+from motcua.feedback.models import Evaluation, Feedback, FeedbackKind
 from motcua.reports import from_ledger, queries
 from motcua.reports.bieu06 import Period, Policy
 from motcua.reports.verify import TOTAL, stale_facts, verify
@@ -149,7 +151,8 @@ def test_a_row_edited_behind_the_ledger_is_named_with_its_cells(history):
     assert code == 1 and "1 hồ sơ có dữ liệu tổng hợp lệch" in err
     assert f"không khớp với chính hồ sơ: {other.code}." in out
     other.refresh_from_db()
-    Dossier.objects.filter(pk=other.pk).update(timeliness=report_facts.timeliness_of(other))
+    report_facts.own_facts(other)   # timeliness, and 2.2's allowed seconds (to the due instant) as well
+    Dossier.objects.filter(pk=other.pk).update(timeliness=other.timeliness, allowed_seconds=other.allowed_seconds)
     found = verify(period, Policy(), by="sector")
     assert any(other.code in d.dossiers and d.cell == "resolved_late" for d in found)
     assert stale_facts(period) == []
@@ -163,6 +166,32 @@ def test_a_row_edited_behind_the_ledger_is_named_with_its_cells(history):
     assert stale_facts(period) == [request.dossier.code]
     report_facts.refresh(request.dossier)
     assert request.dossier.supplemented_at is None and stale_facts(period) == []
+
+    # The QĐ 766 facts (not read by Biểu 06): each edit behind the services' back names its dossier,
+    # and recomputing the facts (report_facts.refresh) makes it clean again.
+    counted = queries.counted(period, queries.Scope()).order_by("pk")
+    lodged = (DossierDocument.objects.filter(dossier__in=counted.values("pk"), sha256__gt="")
+              .exclude(stage="result").select_related("dossier").order_by("pk").first())
+    DossierDocument.objects.filter(dossier_id=lodged.dossier_id).update(sha256="")   # the files were never scanned
+    finished = counted.filter(elapsed_seconds__isnull=False).exclude(pk=lodged.dossier_id).first()
+    Dossier.objects.filter(pk=finished.pk).update(elapsed_seconds=F("elapsed_seconds") - 1)
+    rated, complained = counted.exclude(pk__in=[lodged.dossier_id, finished.pk])[:2]
+    Evaluation.objects.create(dossier=rated, applicant_id=rated.applicant_id, unit_id=rated.resolving_unit_id,
+                              criteria_set="TT01-2018", channel="online", i1=1, i3=1, i4=1, i7=1, satisfaction=1,
+                              rated_at=rated.received_at)
+    Feedback.objects.create(kind=FeedbackKind.CONDUCT, dossier=complained, applicant_id=complained.applicant_id,
+                            sender_name="Người gửi", subject="Chậm",
+                            content="Nội dung", unit_id=complained.resolving_unit_id, submitted_at=complained.received_at,
+                            clock_start=complained.received_at, answer_due_at=complained.received_at,
+                            refusal_due_at=complained.received_at)
+    edited = sorted(d.code for d in (lodged.dossier, finished, rated, complained))
+    assert stale_facts(period) == edited
+    code, out, err = report("--from", "2026-02-01", "--to", "2026-02-28", "--by", "unit", "--verify")
+    assert code == 1 and "4 hồ sơ có dữ liệu tổng hợp lệch" in err and ", ".join(edited) in out
+    for d in (lodged.dossier, finished, rated, complained):
+        report_facts.refresh(Dossier.objects.get(pk=d.pk))
+    assert stale_facts(period) == []
+    assert Dossier.objects.get(pk=rated.pk).disliked_at == rated.received_at
 
 
 def test_bad_input_is_still_refused_with_exit_2(db):

@@ -9,7 +9,9 @@ The table report reads facts stored on the dossier row (``dossiers.report_facts`
 dossier's timeliness, the first online payment, the supplement requests after appraisal — the first
 one's request and completion, a second one's request). ``stale_facts`` checks them against the fields
 and rows they derive from, for every dossier the period counts: a row edited behind the services' back
-(say its due instant) leaves them disagreeing even when the numbers still match the ledger.
+(say its due instant) leaves them disagreeing even when the numbers still match the ledger. It checks
+the QĐ 766 index's stored facts of those dossiers too (first electronic lodged file and result, reuse,
+first feedback, a "not satisfied" rating, 2.2's durations), by the same definitions, one subquery each.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Min, Q
+from django.db.models import Exists, Min, OuterRef, Q, Subquery
 
 from motcua.dossiers import report_facts
-from motcua.dossiers.models import PaymentMethod, SupplementRequest
+from motcua.dossiers.models import DossierDocument, PaymentMethod, SupplementRequest
+from motcua.feedback.models import Evaluation, Feedback
 from motcua.reports import from_ledger, queries
 from motcua.reports.bieu06 import COLUMNS, EXTRA, Counts, Period, Policy, Report, classify
 from motcua.reports.queries import Scope
@@ -98,8 +101,35 @@ def describe(d: Difference) -> str:
     return f"Dòng “{row}”, {CELLS[d.cell]}: theo bảng {d.table}, theo sổ cái {d.ledger}. Hồ sơ: {who}."
 
 
+def _first(qs, field: str):
+    """The least ``field`` of the rows of ``qs`` (filtered on the outer dossier), as a subquery."""
+    return Subquery(qs.order_by(field).values(field)[:1])
+
+
+def _stored_766_expected() -> dict:
+    """The QĐ 766 facts by their definitions (``dossiers.report_facts``), one subquery each per dossier."""
+    files = DossierDocument.objects.filter(dossier=OuterRef("pk"), sha256__gt="")   # a SHA-256: electronic
+    lodged = files.exclude(stage=report_facts.RESULT)
+    earlier = DossierDocument.objects.filter(   # the same file of the applicant's earlier-submitted dossier
+        dossier__applicant_id=OuterRef(OuterRef("applicant_id")), dossier__submitted_at__lt=OuterRef(OuterRef("submitted_at")),
+        sha256=OuterRef("sha256"), added_at__lte=OuterRef("added_at"))
+    return {
+        "x_e_intake_at": _first(lodged, "added_at"),
+        "x_e_result_at": _first(files.filter(stage=report_facts.RESULT), "added_at"),
+        "x_reused_at": _first(lodged.filter(Exists(earlier)), "added_at"),
+        "x_feedback_at": _first(Feedback.objects.filter(dossier=OuterRef("pk")), "submitted_at"),
+        "x_disliked_at": _first(Evaluation.objects.filter(dossier=OuterRef("pk"), satisfaction__lte=report_facts.DISLIKED),
+                                "rated_at"),
+    }
+
+
+_STORED_766 = ("e_intake_at", "e_result_at", "reused_at", "feedback_at", "disliked_at")
+
+
 def stale_facts(period: Period, scope: Scope = Scope()) -> list[str]:
-    """Codes of the dossiers the period counts whose stored report facts disagree with their sources."""
+    """Codes of the dossiers the period counts whose stored report facts disagree with their sources:
+    Biểu 06's (timeliness, first online payment, supplement pair) and the QĐ 766 index's (first
+    electronic files, reuse, feedback, a "not satisfied" rating, 2.2's durations)."""
     counted = queries.counted(period, scope)
     requests = defaultdict(list)  # a few per cent of the dossiers have any
     for dossier_id, *request in (SupplementRequest.objects
@@ -107,16 +137,21 @@ def stale_facts(period: Period, scope: Scope = Scope()) -> list[str]:
                                  .values_list("dossier_id", "requested_at", "completed_at", "pk")):
         requests[dossier_id].append(request)
     rows = (counted
-            .annotate(first_online=Min("payments__paid_at", filter=Q(payments__method=PaymentMethod.ONLINE)))
+            .annotate(first_online=Min("payments__paid_at", filter=Q(payments__method=PaymentMethod.ONLINE)),
+                      **_stored_766_expected())
             .only("pk", "code", "finished_at", "due_at", "original_due_at", "state", "timeliness", "paid_online_at",
-                  "supplement_at", "supplemented_at", "supplement_again_at")
+                  "supplement_at", "supplemented_at", "supplement_again_at", "received_at", "clock_start",
+                  "elapsed_seconds", "allowed_seconds", *_STORED_766)
             .order_by("code", "pk"))
     return [d.code or f"#{d.pk}" for d in rows.iterator(chunk_size=5000)
             if d.timeliness != report_facts.timeliness_of(d) or d.paid_online_at != d.first_online
             or (d.supplement_at, d.supplemented_at, d.supplement_again_at)
-            != report_facts.supplement_facts(requests.get(d.pk, ()))]
+            != report_facts.supplement_facts(requests.get(d.pk, ()))
+            or any(getattr(d, name) != getattr(d, f"x_{name}") for name in _STORED_766)
+            or (d.elapsed_seconds, d.allowed_seconds) != report_facts.seconds_of(d)]
 
 
 def describe_stale(codes: list[str]) -> str:
-    return ("Dữ liệu tổng hợp lưu trên hồ sơ (đúng hạn, thanh toán trực tuyến, yêu cầu bổ sung) không khớp với chính hồ sơ: "
+    return ("Dữ liệu tổng hợp lưu trên hồ sơ (đúng hạn, thanh toán trực tuyến, yêu cầu bổ sung, tệp điện tử, tái sử dụng, "
+            "phản ánh, đánh giá, thời gian giải quyết) không khớp với chính hồ sơ: "
             + ", ".join(codes) + ".")

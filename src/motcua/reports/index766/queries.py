@@ -146,8 +146,10 @@ def _sqlite_in_parallel(w: Window, unit_ids) -> dict[int, dict[str, float]]:
                 return
             parts.append(_counted(conn, *facts_sql.counts(part, ids, DOSSIER_COUNTS)))   # list.append: atomic
 
+    alias = connection.alias   # read here: ``connection`` in the thread would be that thread's own
+
     def second() -> None:
-        conn = connections.create_connection(connection.alias)   # made, used and closed in this thread
+        conn = connections.create_connection(alias)   # made, used and closed in this thread
         try:
             drain(conn)
         finally:
