@@ -582,7 +582,19 @@ def test_sqlite_splits_the_dossier_counts_over_two_connections(history, monkeypa
     monkeypatch.setattr(queries, "PARALLEL_FROM", 0)
     with transaction.atomic():
         assert not queries._parallel(None)
-    # an error in either connection's statement reaches the caller
+    # an error in either connection's statement reaches the caller: this one's, and the thread's
     monkeypatch.setattr(queries.facts_sql, "counts", lambda *a: ("SELECT no_such_column FROM dossiers_dossier", []))
     with pytest.raises(Exception, match="no_such_column"):
+        queries.dossier_counts(window(Q1, None))
+    monkeypatch.undo()
+    monkeypatch.setattr(queries, "PARALLEL_FROM", 0)
+
+    def failing_in_the_thread(conn, sql, params):
+        time.sleep(0.02)
+        if threading.current_thread() is not threading.main_thread():
+            raise RuntimeError("the second connection failed")
+        return counted(conn, sql, params)
+
+    monkeypatch.setattr(queries, "_counted", failing_in_the_thread)
+    with pytest.raises(RuntimeError, match="the second connection failed"):
         queries.dossier_counts(window(Q1, None))

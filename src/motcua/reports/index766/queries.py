@@ -134,17 +134,17 @@ def _sqlite_in_parallel(w: Window, unit_ids) -> dict[int, dict[str, float]]:
     not another's — as in any report run while the desk works."""
     ids = sorted(unit_ids) if unit_ids is not None else list(OrgUnit.objects.order_by("pk").values_list("pk", flat=True))
     work = queue.SimpleQueue()
-    for part in _slices(w, PARTS):
-        work.put(part)
+    for part in _slices(w, PARTS):   # the statements are written here, with this thread's connection
+        work.put(facts_sql.counts(part, ids, DOSSIER_COUNTS))
     parts: list[dict[int, dict[str, float]]] = []
 
     def drain(conn) -> None:
         while True:
             try:
-                part = work.get_nowait()
+                sql, params = work.get_nowait()
             except queue.Empty:
                 return
-            parts.append(_counted(conn, *facts_sql.counts(part, ids, DOSSIER_COUNTS)))   # list.append: atomic
+            parts.append(_counted(conn, sql, params))   # list.append: atomic
 
     alias = connection.alias   # read here: ``connection`` in the thread would be that thread's own
 
