@@ -19,10 +19,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, Min, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 
 from motcua.dossiers import report_facts
-from motcua.dossiers.models import DossierDocument, PaymentMethod, SupplementRequest
+from motcua.dossiers.models import DossierDocument, Payment, PaymentMethod, SupplementRequest
 from motcua.feedback.models import Evaluation, Feedback
 from motcua.reports import from_ledger, queries
 from motcua.reports.bieu06 import COLUMNS, EXTRA, Counts, Period, Policy, Report, classify
@@ -102,8 +102,9 @@ def describe(d: Difference) -> str:
 
 
 def _first(qs, field: str):
-    """The least ``field`` of the rows of ``qs`` (filtered on the outer dossier), as a subquery."""
-    return Subquery(qs.order_by(field).values(field)[:1])
+    """The least ``field`` of the rows of ``qs`` (filtered on the outer dossier), as a subquery: MIN's
+    meaning (NULLs left out; SQLite would sort them first) without grouping the outer query."""
+    return Subquery(qs.filter(**{f"{field}__isnull": False}).order_by(field).values(field)[:1])
 
 
 def _stored_766_expected() -> dict:
@@ -137,7 +138,8 @@ def stale_facts(period: Period, scope: Scope = Scope()) -> list[str]:
                                  .values_list("dossier_id", "requested_at", "completed_at", "pk")):
         requests[dossier_id].append(request)
     rows = (counted
-            .annotate(first_online=Min("payments__paid_at", filter=Q(payments__method=PaymentMethod.ONLINE)),
+            .annotate(first_online=_first(Payment.objects.filter(dossier=OuterRef("pk"), method=PaymentMethod.ONLINE),
+                                          "paid_at"),
                       **_stored_766_expected())
             .only("pk", "code", "finished_at", "due_at", "original_due_at", "state", "timeliness", "paid_online_at",
                   "supplement_at", "supplemented_at", "supplement_again_at", "received_at", "clock_start",
