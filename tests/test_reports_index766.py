@@ -582,6 +582,10 @@ def test_sqlite_splits_the_dossier_counts_over_two_connections(history, monkeypa
     monkeypatch.setattr(queries, "PARALLEL_FROM", 0)
     with transaction.atomic():
         assert not queries._parallel(None)
+    with monkeypatch.context() as m:   # a private in-memory database: a second connection would see nothing
+        m.setitem(connection.settings_dict, "NAME", ":memory:")
+        assert not queries._parallel(None)
+    assert queries._parallel(None)
     # an error in either connection's statement reaches the caller: this one's, and the thread's
     monkeypatch.setattr(queries.facts_sql, "counts", lambda *a: ("SELECT no_such_column FROM dossiers_dossier", []))
     with pytest.raises(Exception, match="no_such_column"):

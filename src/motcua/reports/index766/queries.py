@@ -110,6 +110,9 @@ def _parallel(unit_ids) -> bool:
     enough dossiers for the second connection (~1 ms to open) to pay."""
     if connection.vendor != "sqlite" or connection.in_atomic_block or (os.cpu_count() or 1) < 2:
         return False
+    name = str(connection.settings_dict["NAME"])
+    if connection.is_in_memory_db() and "cache=shared" not in name:   # a private in-memory database
+        return False
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT MAX(id) FROM {Dossier._meta.db_table}")
         return (cursor.fetchone()[0] or 0) >= PARALLEL_FROM
