@@ -356,11 +356,21 @@ def test_reuse_is_the_same_applicants_file_from_an_earlier_dossier(history):
     lodge(other, "aa" * 32)      # p's result, lodged by q: not reused either
     lodge(late, "bb" * 32)       # q's later dossier first …
     lodge(early, "bb" * 32, day=20)  # … the earlier one gets the same file afterwards: not reused after the fact
+    r = Applicant.objects.create(kind="citizen", full_name="Người thứ ba", cccd="079999000003")
+    together, alongside, next_day = copy(r, 8), copy(r, 8), copy(r, 9)
+    for d in (together, alongside, next_day):   # submitted at the same instant: neither is earlier
+        lodge(d, "dd" * 32)
     after = compute(Q1).total.counts
-    assert after["received"] == before["received"] + 6
-    assert after["reused"] == before["reused"] + 1
+    assert after["received"] == before["received"] + 9
+    assert after["reused"] == before["reused"] + 2
     not_reused = set(drilldown(Q1, root, "4.3").items.values_list("pk", flat=True))
-    assert {first.pk, other.pk, twice.pk, early.pk, late.pk} <= not_reused and again.pk not in not_reused
+    assert {first.pk, other.pk, twice.pk, early.pk, late.pk, together.pk, alongside.pk} <= not_reused
+    assert again.pk not in not_reused and next_day.pk not in not_reused
+    # The set-based definition (report_facts.reused_sql: the back-fill, the generator, restore) stores the same.
+    stored = dict(Dossier.objects.values_list("pk", "reused_at"))
+    Dossier.objects.update(reused_at=None)
+    report_facts.backfill_documents()
+    assert dict(Dossier.objects.values_list("pk", "reused_at")) == stored
 
 
 @pytest.mark.django_db

@@ -2096,7 +2096,7 @@ def run_bulk(world: World, plans: Iterable[Plan], *, batch_size: int = 2000,
 
     if connections[using].vendor == "postgresql":
         # Fresh rows carry no planner statistics yet (autovacuum comes later): without them PostgreSQL
-        # plans the reuse semi-join as nested loops and runs for many minutes.
+        # may plan the reuse statement's joins as nested loops (the first version ran for many minutes).
         with connections[using].cursor() as cursor:
             cursor.execute(f"ANALYZE {Dossier._meta.db_table}, {_MODELS['documents']._meta.db_table}")
     report_facts.refresh_reused(f"SELECT applicant_id FROM {Dossier._meta.db_table} WHERE id >= {int(first)}",

@@ -208,17 +208,31 @@ def documents_added(d: Dossier, rows: list[DossierDocument], at) -> None:
 def reused_sql(scope: str) -> list[str]:
     """UPDATEs setting ``reused_at`` by its definition for the dossiers matching ``scope`` (SQL over the
     dossier table's columns, unqualified names allowed): cleared, then set from the lodged files grouped
-    by dossier (UPDATE … FROM). The "earlier file" test is an EXISTS on the outer file's own columns,
-    which both databases turn into a semi-join on (applicant, SHA-256): a sub-query per dossier made
-    PostgreSQL rescan the documents for each one (minutes at 100,000 generated dossiers)."""
-    mine = f"SELECT id FROM {_D} WHERE {scope}"
+    by dossier (UPDATE … FROM).
+
+    "An earlier file" without a semi-join: the files (with a SHA-256) of the scope's applicants are
+    grouped by (applicant, SHA-256, their dossier's submission instant) to the least ``added_at`` (``g``),
+    then a running minimum over the earlier submission instants of the same applicant and SHA-256 gives,
+    for each instant, the first time that file was there from a dossier submitted strictly before
+    (``p``: a frame from the first row to the one before, so each row adds to the last one's work); a
+    lodged file is reused when that instant is no later than its own. A semi-join probing every file of
+    the same applicant and SHA-256 is quadratic when an applicant lodges the same file in thousands of
+    dossiers (the generator's three demo applicants do): 13.7 s for 20,000 generated dossiers on
+    PostgreSQL. The scope's applicants and dossiers are computed once (MATERIALIZED): inlined,
+    PostgreSQL probed them again for every file when ``scope`` holds an IN of its own."""
     return [f"UPDATE {_D} SET reused_at = NULL WHERE ({scope}) AND reused_at IS NOT NULL",
+            f"WITH a AS MATERIALIZED (SELECT DISTINCT applicant_id FROM {_D} WHERE {scope}), "
+            f"s AS MATERIALIZED (SELECT id FROM {_D} WHERE {scope}), "
+            f"g AS (SELECT dx.applicant_id, x.sha256, dx.submitted_at, MIN(x.added_at) AS first "
+            f"FROM {_DOC} x JOIN {_D} dx ON dx.id = x.dossier_id WHERE x.sha256 <> '' AND dx.submitted_at IS NOT NULL "
+            f"AND dx.applicant_id IN (SELECT applicant_id FROM a) GROUP BY dx.applicant_id, x.sha256, dx.submitted_at), "
+            f"p AS (SELECT applicant_id, sha256, submitted_at, MIN(first) OVER (PARTITION BY applicant_id, sha256 "
+            f"ORDER BY submitted_at ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier FROM g) "
             f"UPDATE {_D} SET reused_at = v.first FROM ("
-            f"SELECT x.dossier_id, MIN(x.added_at) AS first FROM {_DOC} x JOIN {_D} dx ON dx.id = x.dossier_id "
-            f"WHERE x.stage <> '{RESULT}' AND x.sha256 <> '' AND x.dossier_id IN ({mine}) "
-            f"AND EXISTS (SELECT 1 FROM {_DOC} y JOIN {_D} o ON o.id = y.dossier_id "
-            f"WHERE o.applicant_id = dx.applicant_id AND o.submitted_at < dx.submitted_at "
-            f"AND y.sha256 = x.sha256 AND y.added_at <= x.added_at) "
+            f"SELECT x.dossier_id, MIN(x.added_at) AS first FROM s JOIN {_D} dx ON dx.id = s.id "
+            f"JOIN {_DOC} x ON x.dossier_id = s.id "
+            f"JOIN p ON p.applicant_id = dx.applicant_id AND p.sha256 = x.sha256 AND p.submitted_at = dx.submitted_at "
+            f"WHERE x.stage <> '{RESULT}' AND x.sha256 <> '' AND p.earlier <= x.added_at "
             f"GROUP BY x.dossier_id) v WHERE {_D}.id = v.dossier_id"]
 
 
