@@ -210,30 +210,27 @@ def reused_sql(scope: str) -> list[str]:
     dossier table's columns, unqualified names allowed): cleared, then set from the lodged files grouped
     by dossier (UPDATE … FROM).
 
-    "An earlier file" without a semi-join: the files (with a SHA-256) of the scope's applicants are
-    grouped by (applicant, SHA-256, their dossier's submission instant) to the least ``added_at`` (``g``),
-    then a running minimum over the earlier submission instants of the same applicant and SHA-256 gives,
-    for each instant, the first time that file was there from a dossier submitted strictly before
-    (``p``: a frame from the first row to the one before, so each row adds to the last one's work); a
-    lodged file is reused when that instant is no later than its own. A semi-join probing every file of
-    the same applicant and SHA-256 is quadratic when an applicant lodges the same file in thousands of
-    dossiers (the generator's three demo applicants do): 13.7 s for 20,000 generated dossiers on
-    PostgreSQL. The scope's applicants and dossiers are computed once (MATERIALIZED): inlined,
-    PostgreSQL probed them again for every file when ``scope`` holds an IN of its own."""
+    "An earlier file" without a semi-join: one window over the files (with a SHA-256) of the scope's
+    applicants, partitioned by (applicant, SHA-256) and ordered by their dossiers' submission, gives each
+    file the least ``added_at`` among the files of dossiers submitted strictly before (``GROUPS … 1
+    PRECEDING``: every earlier peer group; the frame only grows, so each row adds to the last one's work —
+    ``EXCLUDE GROUP`` instead re-aggregated the frame for every row); a lodged file is reused when that
+    instant is no later than its own. A semi-join probing every file of the same applicant and SHA-256 is
+    quadratic when an applicant lodges the same file in thousands of dossiers (the generator's three demo
+    applicants do): 13.7 s for 20,000 generated dossiers on PostgreSQL. The scope's applicants and
+    dossiers are computed once (MATERIALIZED): inlined, PostgreSQL probed them again for every file when
+    ``scope`` holds an IN of its own."""
     return [f"UPDATE {_D} SET reused_at = NULL WHERE ({scope}) AND reused_at IS NOT NULL",
             f"WITH a AS MATERIALIZED (SELECT DISTINCT applicant_id FROM {_D} WHERE {scope}), "
-            f"s AS MATERIALIZED (SELECT id FROM {_D} WHERE {scope}), "
-            f"g AS (SELECT dx.applicant_id, x.sha256, dx.submitted_at, MIN(x.added_at) AS first "
-            f"FROM {_DOC} x JOIN {_D} dx ON dx.id = x.dossier_id WHERE x.sha256 <> '' AND dx.submitted_at IS NOT NULL "
-            f"AND dx.applicant_id IN (SELECT applicant_id FROM a) GROUP BY dx.applicant_id, x.sha256, dx.submitted_at), "
-            f"p AS (SELECT applicant_id, sha256, submitted_at, MIN(first) OVER (PARTITION BY applicant_id, sha256 "
-            f"ORDER BY submitted_at ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier FROM g) "
+            f"s AS MATERIALIZED (SELECT id FROM {_D} WHERE {scope}) "
             f"UPDATE {_D} SET reused_at = v.first FROM ("
-            f"SELECT x.dossier_id, MIN(x.added_at) AS first FROM s JOIN {_D} dx ON dx.id = s.id "
-            f"JOIN {_DOC} x ON x.dossier_id = s.id "
-            f"JOIN p ON p.applicant_id = dx.applicant_id AND p.sha256 = x.sha256 AND p.submitted_at = dx.submitted_at "
-            f"WHERE x.stage <> '{RESULT}' AND x.sha256 <> '' AND p.earlier <= x.added_at "
-            f"GROUP BY x.dossier_id) v WHERE {_D}.id = v.dossier_id"]
+            f"SELECT w.dossier_id, MIN(w.added_at) AS first FROM ("
+            f"SELECT x.dossier_id, x.stage, x.added_at, MIN(x.added_at) OVER (PARTITION BY dx.applicant_id, x.sha256 "
+            f"ORDER BY dx.submitted_at GROUPS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier "
+            f"FROM {_DOC} x JOIN {_D} dx ON dx.id = x.dossier_id "
+            f"WHERE x.sha256 <> '' AND dx.submitted_at IS NOT NULL AND dx.applicant_id IN (SELECT applicant_id FROM a)) w "
+            f"WHERE w.stage <> '{RESULT}' AND w.earlier <= w.added_at AND w.dossier_id IN (SELECT id FROM s) "
+            f"GROUP BY w.dossier_id) v WHERE {_D}.id = v.dossier_id"]
 
 
 def _first_file_sql(scope: str, everyone: bool = False) -> list[str]:
