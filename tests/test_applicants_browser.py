@@ -5,6 +5,7 @@ a screenshot in test-artifacts/."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 import a11y
 from motcua.accounts.models import Applicant
@@ -34,9 +35,10 @@ def test_register_verify_logout_login_on_a_phone(live_server, phone, smtp):
     page.goto(f"{live_server.url}/tai-khoan/dang-ky/")
     a11y.assert_accessible(page, "applicants-register")
     # The organisation's fields are hidden while "Công dân" is chosen, and shown when it is not.
-    assert not page.get_by_label("Mã số thuế").is_visible()
+    expect(page.get_by_label("Mã số thuế")).to_be_hidden()
     page.get_by_role("radio", name="Tổ chức, doanh nghiệp").check()
-    assert page.get_by_label("Mã số thuế").is_visible() and not page.get_by_label("Số căn cước công dân").is_visible()
+    expect(page.get_by_label("Mã số thuế")).to_be_visible()
+    expect(page.get_by_label("Số căn cước công dân")).to_be_hidden()
     page.get_by_role("radio", name="Công dân").check()
 
     page.get_by_label("Họ và tên").fill("Nguyễn Thị Ánh")
@@ -87,7 +89,7 @@ def test_register_verify_logout_login_on_a_phone(live_server, phone, smtp):
     page.get_by_role("button", name="Đăng nhập", exact=True).click()
     page.wait_for_load_state()
     page.goto(f"{live_server.url}/tai-khoan/ho-so-ca-nhan/")
-    assert page.get_by_role("heading", name="Thông tin tài khoản").is_visible()
+    expect(page.get_by_role("heading", name="Thông tin tài khoản")).to_be_visible()
     shot(page, "signed-in")
 
 

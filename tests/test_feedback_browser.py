@@ -8,6 +8,7 @@ import re
 import pytest
 from django.test import Client
 from django.utils import timezone
+from playwright.sync_api import expect
 
 import a11y
 import factories
@@ -48,7 +49,7 @@ def test_rate_send_feedback_staff_answers_citizen_reads(browser, live_server):
     citizen = _signed_in(browser, live_server, w.citizen)
     page = citizen.new_page()
     page.goto(f"{live_server.url}/y-kien/danh-gia/{d.code}/")
-    assert page.get_by_role("heading", name="Đánh giá việc giải quyết hồ sơ").is_visible()
+    expect(page.get_by_role("heading", name="Đánh giá việc giải quyết hồ sơ")).to_be_visible()
     page.get_by_role("button", name="Gửi đánh giá").click()  # nothing chosen: every problem is named
     summary = page.locator("#error-summary")
     assert "Chưa chọn mức đánh giá cho chỉ số 1." in summary.inner_text()
@@ -61,8 +62,8 @@ def test_rate_send_feedback_staff_answers_citizen_reads(browser, live_server):
     page.get_by_label("Hài lòng", exact=True).check()
     page.get_by_label("Góp ý thêm (không bắt buộc)").fill("Cán bộ hướng dẫn rõ ràng.")
     page.get_by_role("button", name="Gửi đánh giá").click()
-    assert page.get_by_text("Cảm ơn Ông/Bà đã đánh giá").is_visible()
-    assert page.get_by_role("heading", name="Đánh giá của Ông/Bà").is_visible()
+    expect(page.get_by_text("Cảm ơn Ông/Bà đã đánh giá")).to_be_visible()
+    expect(page.get_by_role("heading", name="Đánh giá của Ông/Bà")).to_be_visible()
     e = Evaluation.objects.get(dossier=d)
     assert (e.i1, e.i2, e.i3, e.i4, e.i7, e.satisfaction) == (2, None, 2, 1, 2, 4)
     a11y.assert_accessible(page, "feedback-rated")
@@ -80,8 +81,8 @@ def test_rate_send_feedback_staff_answers_citizen_reads(browser, live_server):
     status_url = page.url
     f = Feedback.objects.get()
     assert f.unit == d.resolving_unit and f.state == FeedbackState.OPEN
-    assert page.get_by_text(f"Đã gửi phản ánh, kiến nghị số {f.number}").is_visible()
-    assert page.get_by_text("Đang xem xét, xử lý").first.is_visible()
+    expect(page.get_by_text(f"Đã gửi phản ánh, kiến nghị số {f.number}")).to_be_visible()
+    expect(page.get_by_text("Đang xem xét, xử lý").first).to_be_visible()
     a11y.assert_accessible(page, "feedback-status-open")
     _shot(page, "status-open")
 
@@ -96,14 +97,14 @@ def test_rate_send_feedback_staff_answers_citizen_reads(browser, live_server):
     officer.get_by_label("Nội dung trả lời (gửi đến người phản ánh)").fill(
         "Đơn vị xin lỗi Ông/Bà; từ tuần sau bố trí thêm một cán bộ trả kết quả giờ cao điểm.")
     officer.get_by_role("button", name="Gửi trả lời").click()
-    assert officer.get_by_text("Đã gửi trả lời đến người phản ánh.").is_visible()
+    expect(officer.get_by_text("Đã gửi trả lời đến người phản ánh.")).to_be_visible()
     _shot(officer, "staff-answered")
     staff.close()
 
     page.goto(status_url)
     answer = page.locator("#answer")
     assert "bố trí thêm một cán bộ" in answer.inner_text()
-    assert page.get_by_text("Đã trả lời", exact=True).is_visible()
+    expect(page.get_by_text("Đã trả lời", exact=True)).to_be_visible()
     a11y.assert_accessible(page, "feedback-status-answered")
     _shot(page, "status-answered")
     assert OutboxMessage.objects.filter(topic="feedback.answered", recipient="hoa@example.vn").exists()

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 import a11y
 import factories
@@ -61,7 +62,7 @@ def test_search_read_the_procedure_then_look_up_a_dossier(live_server, tab):
     first.get_by_role("link").click()
     page.wait_for_url(f"**/thu-tuc/{procedure.code}/")
     assert page.get_by_role("heading", level=1).inner_text() == "Cấp giấy phép xây dựng"
-    assert page.get_by_role("table", name="Giấy tờ phải nộp – Trường hợp chung").is_visible()
+    expect(page.get_by_role("table", name="Giấy tờ phải nộp – Trường hợp chung")).to_be_visible()
     assert "Quyết định số 12/QĐ-UBND" in page.inner_text("main")
     a11y.assert_accessible(page, f"portal-procedure-{page.viewport_name}")
     shot(page, "procedure")

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
+from playwright.sync_api import expect
 
 import a11y
 import factories
@@ -188,7 +189,7 @@ def test_the_whole_portal(live_server, gateway, smtp, tab, tmp_path):  # noqa: F
     page.get_by_label("Rất hài lòng", exact=True).check()
     step.check("rate")
     page.get_by_role("button", name="Gửi đánh giá").click()
-    assert page.get_by_text("Cảm ơn Ông/Bà đã đánh giá").is_visible()
+    expect(page.get_by_text("Cảm ơn Ông/Bà đã đánh giá")).to_be_visible()
     assert Evaluation.objects.get(dossier=d).satisfaction == 5
 
     # 7. anyone with the receipt looks it up without login: a wrong code first

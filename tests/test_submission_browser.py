@@ -9,6 +9,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 import a11y
 import factories
@@ -73,7 +74,8 @@ def test_submit_online_then_answer_a_supplement_request(live_server, page, clien
 
     # the stable link, opened again (another device would do the same after login)
     page.goto(draft_url)
-    assert page.get_by_text("don.pdf").is_visible() and page.get_by_text("cccd.png").is_visible()
+    expect(page.get_by_text("don.pdf")).to_be_visible()
+    expect(page.get_by_text("cccd.png")).to_be_visible()
     assert page.get_by_label("Nhận qua bưu chính công ích").is_checked()
     assert page.get_by_label("Địa chỉ nhận kết quả qua bưu chính (nếu chọn)").input_value().startswith("Số 2")
     shot(page, f"{viewport}-draft")
@@ -106,6 +108,6 @@ def test_submit_online_then_answer_a_supplement_request(live_server, page, clien
     a11y.assert_accessible(page, f"submission-detail-{viewport}")
 
     page.goto(live_server.url + reverse("submission:mine"))
-    assert page.get_by_role("link", name=d.procedure_version.procedure.name).is_visible()
+    expect(page.get_by_role("link", name=d.procedure_version.procedure.name)).to_be_visible()
     a11y.assert_accessible(page, f"submission-mine-{viewport}")
     shot(page, f"{viewport}-mine")
