@@ -1064,6 +1064,14 @@ def _value_text(value) -> str:
     return _canon(value)
 
 
+def _stored(model) -> list:
+    """The columns a row is written with: not those the database computes (triggers, dossiers.settled)."""
+    from motcua.dossiers.models import Dossier
+    from motcua.dossiers.settled import COMPUTED
+
+    return [f for f in model._meta.concrete_fields if not (model is Dossier and f.attname in COMPUTED)]
+
+
 def _setup() -> None:
     """Row templates: every concrete field with its default, as ``ledger.snapshot`` renders it."""
     if _TEMPLATES:
@@ -1078,11 +1086,11 @@ def _setup() -> None:
     _MODELS["events"] = LedgerEvent
     _TEMPLATES["dossier"] = dict(sorted(ledger._row(Dossier(), ledger._DOSSIER_META).items()))
     _FIELD_PREFIX.update({k: _encode_str(k) + ":" for k in _TEMPLATES["dossier"]})
-    columns = [f.attname for f in Dossier._meta.concrete_fields]
+    columns = [f.attname for f in _stored(Dossier)]
     if columns[0] != "id":
         raise RuntimeError("Dossier's first column is not its id: update dossiers/generate.py")
     _DOSSIER_COLUMN.update({name: i for i, name in enumerate(columns)})
-    _WIDTH.update({key: len(model._meta.concrete_fields) for key, model in _MODELS.items()})
+    _WIDTH.update({key: len(_stored(model)) for key, model in _MODELS.items()})
     for key, model in ledger.COLLECTIONS.items():
         _TEMPLATES[key] = dict(sorted(ledger._row(model()).items()))
 
@@ -1221,7 +1229,7 @@ def _converters(vendor: str) -> dict[str, list[tuple[int, Callable]]]:
     result = {}
     for key in (*_TABLE_KEYS, "events"):
         columns = []
-        for position, f in enumerate(_MODELS[key]._meta.concrete_fields):
+        for position, f in enumerate(_stored(_MODELS[key])):
             convert = None
             if isinstance(f, models.DateTimeField) and sqlite:
                 convert = sqlite_datetime
@@ -1254,7 +1262,7 @@ class _Sim:
         self.contacts = {a.pk: _contact(a.email, a.phone) for a in world.applicants}  # as services._create
         from operator import itemgetter
 
-        self.columns = {key: itemgetter(*[f.attname for f in _MODELS[key]._meta.concrete_fields])
+        self.columns = {key: itemgetter(*[f.attname for f in _stored(_MODELS[key])])
                         for key in _TABLE_KEYS}
         self.usernames = {pk: a.username for pk, a in world.actors.items()}
         self.all_null = "{" + ",".join(f'"{k}":null' for k in _TEMPLATES["dossier"]) + "}"
@@ -1846,13 +1854,23 @@ class _Writer:
         qn = connection.ops.quote_name
         self.sql, self.copy = {}, {}
         for key, model in _MODELS.items():
-            columns = [f.column for f in model._meta.concrete_fields]
+            columns = [f.column for f in _stored(model)]
             if key == "events" and columns != ["id", "dossier_id", "seq", "type", "actor_id_value", "actor_name", "at",
                                                "before", "after", "reason", "prev_hash", "hash"]:
                 raise RuntimeError("LedgerEvent changed: update dossiers/generate.py")
             self.sql[key] = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
                              f"VALUES ({', '.join(['%s'] * len(columns))})")
             self.copy[key] = f"COPY {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
+            if key == "dossier" and connection.vendor == "sqlite":
+                # the settled columns computed here, from the same values, so the trigger does not write the row
+                # again (dossiers.settled; PostgreSQL's trigger sets them before the row is written)
+                from motcua.dossiers import settled
+
+                computed = ", ".join(settled.expressions_sql(model, connection.schema_editor()))
+                self.sql[key] = (f"INSERT INTO {qn(model._meta.db_table)} "
+                                 f"({', '.join(qn(c) for c in (*columns, *settled.COMPUTED))}) "
+                                 f"SELECT *, {computed} FROM (SELECT "
+                                 f"{', '.join(f'%s AS {qn(c)}' for c in columns)})")
         self.upsert = (f'INSERT INTO {qn("dossiers_counter")} ({qn("key")}, {qn("value")}) VALUES (%s, %s) '
                        f'ON CONFLICT ({qn("key")}) DO UPDATE SET {qn("value")} = excluded.{qn("value")}')
 

@@ -44,7 +44,8 @@ GENESIS = "0" * 64
 # QĐ 766 document facts) are not either: they are recomputed, not history, so back-filling them never
 # disagrees with the events.
 DERIVED = {"timeliness", "paid_online_at", "e_intake_at", "e_result_at", "reused_at", "supplement_at", "supplemented_at",
-           "supplement_again_at", "feedback_at", "disliked_at", "elapsed_seconds", "allowed_seconds"}
+           "supplement_again_at", "feedback_at", "disliked_at", "elapsed_seconds", "allowed_seconds",
+           "settled_at", "facts766"}   # the last two set by the database (triggers, dossiers.settled)
 _DOSSIER_META = {"version", "ledger_length", "ledger_head", *DERIVED}
 # Child tables in the snapshot: key → (model, the ordering that makes the list canonical).
 COLLECTIONS: dict[str, type[models.Model]] = {

@@ -150,6 +150,10 @@ class Dossier(models.Model):
     # instant (QĐ 766 2.2 sums them; fixed once it finishes, like ``timeliness``).
     elapsed_seconds = models.BigIntegerField(_("Thời gian giải quyết (giây)"), null=True, blank=True)
     allowed_seconds = models.BigIntegerField(_("Thời hạn giải quyết (giây)"), null=True, blank=True)
+    # Set by the database from the columns above on every write (triggers, dossiers.settled): from when the QĐ 766
+    # facts can no longer change, and those facts as bits, so the index sums bits for most of a finished period.
+    settled_at = models.DateTimeField(_("Chỉ số 766 không còn thay đổi từ"), null=True, blank=True, editable=False)
+    facts766 = models.IntegerField(_("Chỉ số 766 (bit)"), null=True, blank=True, editable=False)
 
     outcome = models.CharField(_("Kết quả"), max_length=10, choices=Outcome.choices, blank=True, default="")
     result_number = models.CharField(_("Số, ký hiệu kết quả"), max_length=100, blank=True)
@@ -190,6 +194,11 @@ class Dossier(models.Model):
             # Covers every dossier column the QĐ 766 index reads (reports.index766.facts_sql), led by its grouping.
             models.Index(fields=["resolving_unit", "received_at", "finished_at", "due_at", "outcome",
                                  "channel", "fee_total", *INDEX766_FACTS, "id"], name="dossier_index766"),
+            # The settled dossiers' facts as bits (dossiers.settled), summed per unit from this narrow index; the
+            # rest of a period (not settled before its cutoff) found from the second one and worked out row by row.
+            models.Index(fields=["resolving_unit", "received_at", "settled_at", "facts766", "elapsed_seconds",
+                                 "allowed_seconds"], name="dossier_settled766"),
+            models.Index(fields=["settled_at", "resolving_unit", "received_at"], name="dossier_unsettled766"),
             # QĐ 766 online procedures used: the online dossiers in (unit, procedure version) order, so the distinct
             # pairs of a period are one ordered scan, not a hash of every dossier. Partial, not led by the channel:
             # led by it, SQLite took it for every "channel = online" filter (the desk's online queue: 5× slower).
