@@ -20,7 +20,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db.models import F
+from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
+from playwright.sync_api import expect
 
 from motcua import demo
 from motcua.calendar.core import TZ
@@ -254,10 +256,10 @@ KEYS = ("received", "late", "granted", "timed", "slow", "online", "fee", "paid_o
 
 @pytest.mark.parametrize("now", [None, dt.datetime(2026, 2, 20, 10, 0, tzinfo=TZ)], ids=["ended", "running"])
 def test_sql_counts_equal_the_python_reference(history, now, django_assert_max_num_queries):
-    # a constant handful: the weights, the tree, one statement per source (the dossiers' one in a
-    # transaction of its own, with its settings on PostgreSQL; the online procedures used as versions,
-    # then the versions' procedures)
-    with django_assert_max_num_queries(12):
+    # a constant handful: the weights, the tree, one statement per source (the dossiers' two — settled and
+    # not — in a transaction of their own, with their settings on PostgreSQL; the online procedures used as
+    # versions, then the versions' procedures)
+    with django_assert_max_num_queries(14):
         result = compute(Q1, now=now)
     cutoff = result.as_of
     assert cutoff == (Q1.ends if now is None else now)
@@ -512,16 +514,16 @@ def test_pages_in_chromium(browser, live_server):
         assert "Kỳ “2026-Q5” không hợp lệ" in page.get_by_role("alert").inner_text()
         page.get_by_label("Năm, quý hoặc tháng").fill("2026-Q2")
         page.get_by_role("button", name="Xem").click()
-        assert page.get_by_role("heading", name="Xếp hạng: UBND cấp xã").is_visible()
+        expect(page.get_by_role("heading", name="Xếp hạng: UBND cấp xã")).to_be_visible()
         a11y.assert_accessible(page, "index766")
         page.screenshot(path=str(a11y.ARTIFACTS / "index766.png"), full_page=True)
         first = page.locator("table.index766").first.locator("tbody tr").first
         assert first.locator("td").first.inner_text() == "1"
         first.get_by_role("link").click()
-        assert page.get_by_role("heading", name="Tiến độ giải quyết", exact=False).is_visible()
+        expect(page.get_by_role("heading", name="Tiến độ giải quyết", exact=False)).to_be_visible()
         a11y.assert_accessible(page, "index766-unit")
         page.get_by_role("link", name="chỉ số 2.1").click()
-        assert page.get_by_role("heading", name="Chỉ số 2.1. Hồ sơ giải quyết đúng hạn, trước hạn").is_visible()
+        expect(page.get_by_role("heading", name="Chỉ số 2.1. Hồ sơ giải quyết đúng hạn, trước hạn")).to_be_visible()
         count = int(page.locator("#drill-count").inner_text())
         links = page.locator("tbody th a")
         assert links.count() == min(count, 500)
@@ -530,12 +532,87 @@ def test_pages_in_chromium(browser, live_server):
         if count:
             code = links.first.inner_text()
             links.first.click()
-            assert code in page.content()
+            expect(page.get_by_role("heading", level=1)).to_have_text(f"Hồ sơ {code}")
     finally:
         context.close()
 
 
 # --- SQLite: the dossier counts split over two connections ----------------------------------------------
+
+def test_settled_at_is_the_last_instant_a_fact_reads(history):
+    """dossiers.settled: NULL while open; once finished the latest of the finish and every instant a fact reads,
+    each of them in turn moved a day after the finish (an event that comes later unsettles the dossier)."""
+    from motcua.dossiers import settled
+
+    assert Dossier.objects.filter(finished_at__isnull=True, settled_at__isnull=False).count() == 0
+    assert Dossier.objects.filter(finished_at__isnull=True).exists()
+    finished = list(Dossier.objects.filter(finished_at__isnull=False).order_by("pk")[:len(settled.INSTANTS)])
+    assert all(d.settled_at is not None and d.settled_at >= d.finished_at for d in finished)
+    for d, name in zip(finished, settled.INSTANTS):
+        later = d.finished_at + dt.timedelta(days=1)
+        Dossier.objects.filter(pk=d.pk).update(**{name: later})
+        assert Dossier.objects.get(pk=d.pk).settled_at == later, name
+
+
+@pytest.mark.django_db
+def test_the_migrations_hold_the_models():
+    out = io.StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
+
+
+def test_the_triggers_store_the_expressions_on_every_write(history):
+    """dossiers.settled's triggers: the stored settled_at and facts766 are the expressions over every dossier the
+    generator and the services wrote (a lost trigger — a migration that remade the table — leaves them NULL);
+    a direct edit of either is undone; a dossier saved open again has none."""
+    from motcua.dossiers import settled
+
+    def stale():
+        return (Dossier.objects.annotate(s=settled.settled_expression(), f=settled.facts_expression())
+                .exclude(Q(settled_at=F("s")) | Q(settled_at__isnull=True, s__isnull=True)).count()
+                + Dossier.objects.annotate(f=settled.facts_expression()).exclude(facts766=F("f")).count())
+
+    assert Dossier.objects.filter(settled_at__isnull=False).exists() and stale() == 0
+    d = Dossier.objects.filter(finished_at__isnull=False).order_by("pk").first()
+    Dossier.objects.filter(pk=d.pk).update(settled_at=d.finished_at - dt.timedelta(days=400), facts766=0)
+    assert stale() == 0
+    d.refresh_from_db()
+    d.finished_at = None
+    d.save()
+    assert Dossier.objects.get(pk=d.pk).settled_at is None and stale() == 0
+
+
+@pytest.mark.parametrize("cutoff", [dt.datetime(2026, 2, 20, 10, 0, tzinfo=TZ), Q1.ends, UNTIL,
+                                    dt.datetime(2030, 1, 1, tzinfo=TZ)], ids=["running", "Q1 end", "until", "later"])
+def test_settled_bits_are_the_conditions_at_every_later_cutoff(history, cutoff):
+    """Every settled dossier's stored bits are its facts as of any cutoff after ``settled_at``, counter by counter,
+    dossier by dossier (facts_sql.CONDITIONS over the instants); and the index's counts (bits for the settled
+    ones, conditions for the others) are the conditions over every dossier."""
+    from django.db import connection
+
+    from motcua.dossiers.settled import FACTS, bit
+    from motcua.reports.index766 import facts_sql, queries
+    from motcua.reports.index766.queries import Window
+
+    # facts that came after the finish, so some dossiers finished before the cutoff are not settled at it
+    for n, d in enumerate(Dossier.objects.filter(finished_at__isnull=False).order_by("pk")):
+        if n % 7 == 0:
+            report_facts.feedback_given(d.pk, d.finished_at + dt.timedelta(days=10))
+        elif n % 7 == 1:
+            Dossier.objects.filter(pk=d.pk).update(e_result_at=d.finished_at + dt.timedelta(days=3))
+    w = Window(dt.datetime(2025, 1, 1, tzinfo=TZ), dt.datetime(2031, 1, 1, tzinfo=TZ), cutoff)
+    counted = Dossier.objects.filter(received_at__gte=w.starts, received_at__lt=min(w.ends, w.cutoff))
+    settled = counted.filter(settled_at__lt=cutoff)
+    unsettled = counted.exclude(pk__in=settled.values("pk"))
+    assert settled.exists() and unsettled.filter(finished_at__lt=cutoff).exists() or cutoff.year == 2030
+    for name in FACTS:
+        holds = set(Dossier.objects.filter(pk__in=RawSQL(*facts_sql.matching(w, None, facts_sql.CONDITIONS[name])))
+                    .values_list("pk", flat=True))
+        with_bit = set(settled.annotate(b=F("facts766").bitand(bit(name))).filter(b__gt=0).values_list("pk", flat=True))
+        assert with_bit == holds & set(settled.values_list("pk", flat=True)), name
+    every = queries._counted(connection, *facts_sql.counts(w, None, queries.DOSSIER_COUNTS), {})
+    assert queries.dossier_counts(w) == every and sum(c["received"] for c in every.values()) == counted.count()
+
 
 def test_slices_cover_the_period_up_to_its_cutoff():
     from motcua.reports.index766.queries import Window, _slices
@@ -570,16 +647,17 @@ def test_sqlite_splits_the_dossier_counts_over_two_connections(history, monkeypa
     seen: list[tuple[int, int, int]] = []
     counted = queries._counted
 
-    def spying(conn, sql, params):
+    def spying(conn, sql, params, divisors):
         seen.append((threading.get_ident(), id(conn), len(params)))
         time.sleep(0.02)   # each part takes a while, as at a province's scale: both connections get some
-        return counted(conn, sql, params)
+        return counted(conn, sql, params, divisors)
 
     monkeypatch.setattr(queries, "_counted", spying)
     for now, expected in one.items():
         seen.clear()
         split = compute(Q1, now=now)
-        assert len(seen) == queries.PARTS and len({s[0] for s in seen}) == 2 and len({s[1] for s in seen}) == 2
+        # the settled dossiers in PARTS slices, the others in one statement
+        assert len(seen) == queries.PARTS + 1 and len({s[0] for s in seen}) == 2 and len({s[1] for s in seen}) == 2
         assert [(r.unit, r.counts, r.score) for r in split.rows] == [(r.unit, r.counts, r.score) for r in expected.rows]
         assert (split.total.counts, split.total.score) == (expected.total.counts, expected.total.score)
     # named units: their subtrees, split too
@@ -597,17 +675,17 @@ def test_sqlite_splits_the_dossier_counts_over_two_connections(history, monkeypa
         assert not queries._parallel(None)
     assert queries._parallel(None)
     # an error in either connection's statement reaches the caller: this one's, and the thread's
-    monkeypatch.setattr(queries.facts_sql, "counts", lambda *a: ("SELECT no_such_column FROM dossiers_dossier", []))
+    monkeypatch.setattr(queries.facts_sql, "counts", lambda *a, **k: ("SELECT no_such_column FROM dossiers_dossier", []))
     with pytest.raises(Exception, match="no_such_column"):
         queries.dossier_counts(window(Q1, None))
     monkeypatch.undo()
     monkeypatch.setattr(queries, "PARALLEL_FROM", 0)
 
-    def failing_in_the_thread(conn, sql, params):
+    def failing_in_the_thread(conn, sql, params, divisors):
         time.sleep(0.02)
         if threading.current_thread() is not threading.main_thread():
             raise RuntimeError("the second connection failed")
-        return counted(conn, sql, params)
+        return counted(conn, sql, params, divisors)
 
     monkeypatch.setattr(queries, "_counted", failing_in_the_thread)
     with pytest.raises(RuntimeError, match="the second connection failed"):

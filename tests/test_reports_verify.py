@@ -193,6 +193,22 @@ def test_a_row_edited_behind_the_ledger_is_named_with_its_cells(history):
     assert stale_facts(period) == []
     assert Dossier.objects.get(pk=rated.pk).disliked_at == rated.received_at
 
+    # The settled bits are kept by triggers, which undo a direct edit; with the triggers lost (a migration that
+    # rebuilt the table), an edit is named, and installing them again sets every row right.
+    from django.db import connection
+
+    from motcua.dossiers import settled
+
+    one = counted.filter(settled_at__isnull=False).order_by("pk").first()
+    Dossier.objects.filter(pk=one.pk).update(facts766=F("facts766") + 1)
+    assert stale_facts(period) == []
+    editor = connection.schema_editor()   # its statements only: not entered (SQLite refuses that in a transaction)
+    settled.uninstall(Dossier, editor)
+    Dossier.objects.filter(pk=one.pk).update(facts766=F("facts766") + 1)
+    assert stale_facts(period) == [one.code]
+    settled.install(Dossier, editor)
+    assert stale_facts(period) == []
+
 
 def test_bad_input_is_still_refused_with_exit_2(db):
     code, out, err = report("--from", "2026-02-30", "--to", "2026-03-31", "--verify")

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Subquery
 
-from motcua.dossiers import report_facts
+from motcua.dossiers import report_facts, settled
 from motcua.dossiers.models import DossierDocument, Payment, PaymentMethod, SupplementRequest
 from motcua.feedback.models import Evaluation, Feedback
 from motcua.reports import from_ledger, queries
@@ -121,16 +121,18 @@ def _stored_766_expected() -> dict:
         "x_feedback_at": _first(Feedback.objects.filter(dossier=OuterRef("pk")), "submitted_at"),
         "x_disliked_at": _first(Evaluation.objects.filter(dossier=OuterRef("pk"), satisfaction__lte=report_facts.DISLIKED),
                                 "rated_at"),
+        # kept by triggers (dossiers.settled): stale only if a trigger was lost or the row written around it
+        "x_settled_at": settled.settled_expression(), "x_facts766": settled.facts_expression(),
     }
 
 
-_STORED_766 = ("e_intake_at", "e_result_at", "reused_at", "feedback_at", "disliked_at")
+_STORED_766 = ("e_intake_at", "e_result_at", "reused_at", "feedback_at", "disliked_at", *settled.COMPUTED)
 
 
 def stale_facts(period: Period, scope: Scope = Scope()) -> list[str]:
     """Codes of the dossiers the period counts whose stored report facts disagree with their sources:
     Biểu 06's (timeliness, first online payment, supplement pair) and the QĐ 766 index's (first
-    electronic files, reuse, feedback, a "not satisfied" rating, 2.2's durations)."""
+    electronic files, reuse, feedback, a "not satisfied" rating, 2.2's durations, the settled bits)."""
     counted = queries.counted(period, scope)
     requests = defaultdict(list)  # a few per cent of the dossiers have any
     for dossier_id, *request in (SupplementRequest.objects

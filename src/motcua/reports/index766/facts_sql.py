@@ -30,12 +30,14 @@ import re
 from django.db import connection
 
 from motcua.dossiers.models import Channel, Dossier, Outcome
+from motcua.dossiers.settled import FACTS, bit
 
-__all__ = ["CONDITIONS", "INDEX", "counts", "matching"]
+__all__ = ["CONDITIONS", "INDEX", "SETTLED", "UNSETTLED", "counts", "settled_counts", "settled_divisors", "matching"]
 
 _D = Dossier._meta.db_table
 GRANTED, ONLINE = Outcome.GRANTED.value, Channel.ONLINE.value
 INDEX = "dossier_index766"   # models.Dossier.Meta: every dossier column read below
+SETTLED, UNSETTLED = "dossier_settled766", "dossier_unsettled766"   # the settled dossiers' bits; the others
 
 # The counters over one facts row ``f`` (0/1 flags and the dossier's own columns).
 _TIMED = "(f.granted = 1 AND f.due_at IS NOT NULL)"
@@ -53,6 +55,8 @@ CONDITIONS: dict[str, str] = {
     "reused": "f.reused = 1",
     "complained": "(f.has_feedback = 1 OR f.disliked = 1)",
 }
+if list(CONDITIONS) != list(FACTS):
+    raise RuntimeError("dossiers.settled.FACTS must name the same counters in the same order")
 
 
 def _units(column: str, unit_ids) -> str:
@@ -67,10 +71,12 @@ def _at(column: str) -> str:
     return f"CASE WHEN {column} < %(cutoff)s THEN 1 ELSE 0 END"
 
 
-def facts(w, unit_ids=None) -> tuple[str, dict]:
+def facts(w, unit_ids=None, unsettled=False) -> tuple[str, dict]:
     """One row per dossier received in the window (at the given resolving units): its own columns and
-    the 0/1 facts the conditions read, as of ``w.cutoff``."""
-    index = f" INDEXED BY {INDEX}" if connection.vendor == "sqlite" else ""
+    the 0/1 facts the conditions read, as of ``w.cutoff``. With ``unsettled``, only the dossiers not settled
+    before the cutoff (``settled_counts`` counts the others), found from their own index."""
+    index = f" INDEXED BY {UNSETTLED if unsettled else INDEX}" if connection.vendor == "sqlite" else ""
+    only = " AND (d.settled_at IS NULL OR d.settled_at >= %(cutoff)s)" if unsettled else ""
     sql = f"""
 SELECT d.id, d.resolving_unit_id AS unit_id, d.channel, d.fee_total, d.finished_at, d.due_at,
        d.elapsed_seconds, d.allowed_seconds,
@@ -86,8 +92,13 @@ SELECT d.id, d.resolving_unit_id AS unit_id, d.channel, d.fee_total, d.finished_
        {_at("d.reused_at")} AS reused,
        {_at("d.feedback_at")} AS has_feedback, {_at("d.disliked_at")} AS disliked
 FROM {_D} d{index}
-WHERE d.received_at >= %(starts)s AND d.received_at < %(ends)s{_units('d.resolving_unit_id', unit_ids)}"""
-    return sql, {"starts": w.starts, "ends": min(w.ends, w.cutoff), "cutoff": w.cutoff}
+WHERE d.received_at >= %(starts)s AND d.received_at < %(ends)s{_units('d.resolving_unit_id', unit_ids)}{only}"""
+    return sql, _values(w)
+
+
+def _values(w) -> dict:
+    """The window's named placeholders: the period up to its cutoff, and the cutoff."""
+    return {"starts": w.starts, "ends": min(w.ends, w.cutoff), "cutoff": w.cutoff}
 
 
 def _positional(sql: str, values: dict) -> tuple[str, list]:
@@ -103,9 +114,10 @@ def _positional(sql: str, values: dict) -> tuple[str, list]:
     return re.sub(r"%\((\w+)\)s", take, sql), params
 
 
-def counts(w, unit_ids=None, names=tuple(CONDITIONS)) -> tuple[str, list]:
-    """{unit, received, <name>…, elapsed, allowed} per resolving unit: one statement."""
-    inner, values = facts(w, unit_ids)
+def counts(w, unit_ids=None, names=tuple(CONDITIONS), unsettled=False) -> tuple[str, list]:
+    """{unit, received, <name>…, elapsed, allowed} per resolving unit: one statement (``unsettled``: over the
+    dossiers not settled before the cutoff only)."""
+    inner, values = facts(w, unit_ids, unsettled)
     sums = ",\n       ".join(f"SUM(CASE WHEN {CONDITIONS[n]} THEN 1 ELSE 0 END) AS n_{n}" for n in names)
     # 2.2: Σ elapsed and Σ allowed over the timed dossiers, whole seconds stored when each finished
     sql = (f"SELECT f.unit_id, COUNT(*) AS n_received,\n       {sums},\n"
@@ -113,6 +125,27 @@ def counts(w, unit_ids=None, names=tuple(CONDITIONS)) -> tuple[str, list]:
            f"       SUM(CASE WHEN {_TIMED} THEN f.allowed_seconds END) AS n_allowed\n"
            f"FROM ({inner}) f\nGROUP BY f.unit_id")
     return _positional(sql, values)
+
+
+def settled_counts(w, unit_ids=None, names=tuple(CONDITIONS)) -> tuple[str, list]:
+    """``counts`` over the dossiers settled before the cutoff, from their stored fact bits (dossiers.settled):
+    ``n_<name>`` is the SUM of that bit's value (``bit(name)`` × the count; ``settled_divisors`` gives the
+    divisors), so each row costs one AND and one sum per counter instead of the conditions over the instants."""
+    index = f" INDEXED BY {SETTLED}" if connection.vendor == "sqlite" else ""
+    sums = ",\n       ".join(f"SUM(d.facts766 & {bit(n)}) AS n_{n}" for n in names)
+    timed = f"(d.facts766 & {bit('timed')}) <> 0"
+    sql = (f"SELECT d.resolving_unit_id, COUNT(*) AS n_received,\n       {sums},\n"
+           f"       SUM(CASE WHEN {timed} THEN d.elapsed_seconds END) AS n_elapsed,\n"
+           f"       SUM(CASE WHEN {timed} THEN d.allowed_seconds END) AS n_allowed\n"
+           f"FROM {_D} d{index}\n"
+           f"WHERE d.received_at >= %(starts)s AND d.received_at < %(ends)s"
+           f"{_units('d.resolving_unit_id', unit_ids)} AND d.settled_at < %(cutoff)s\n"
+           f"GROUP BY d.resolving_unit_id")
+    return _positional(sql, _values(w))
+
+
+def settled_divisors(names=tuple(CONDITIONS)) -> dict[str, int]:
+    return {n: bit(n) for n in names}
 
 
 def matching(w, unit_ids, condition: str) -> tuple[str, list]:

@@ -70,35 +70,57 @@ DOSSIER_COUNTS = ("late", "granted", "timed", "slow", "online", "fee", "paid_onl
 
 
 def dossier_counts(w: Window, unit_ids=None) -> dict[int, dict[str, float]]:
-    """{resolving unit id: {received, late, …, elapsed, allowed}} in ONE grouped statement, or on a large
-    SQLite database in several over two connections (``_sqlite_in_parallel``)."""
+    """{resolving unit id: {received, late, …, elapsed, allowed}}: the dossiers settled before the cutoff summed
+    from their stored fact bits (``facts_sql.settled_counts``), the others worked out from their instants
+    (``facts_sql.counts``, unsettled), added per unit. Two statements; on a large SQLite database the settled
+    ones are cut into slices of the period taken by two connections (``_sqlite_in_parallel``)."""
+    unsettled = (*facts_sql.counts(w, unit_ids, DOSSIER_COUNTS, unsettled=True), {})
+    divisors = facts_sql.settled_divisors(DOSSIER_COUNTS)
     if _parallel(unit_ids):
-        return _sqlite_in_parallel(w, unit_ids)
-    sql, params = facts_sql.counts(w, unit_ids, DOSSIER_COUNTS)
+        # the settled ones named by unit, so SQLite seeks every unit's range in the narrow index
+        ids = sorted(unit_ids) if unit_ids is not None else list(OrgUnit.objects.order_by("pk").values_list("pk", flat=True))
+        settled = [(*facts_sql.settled_counts(part, ids, DOSSIER_COUNTS), divisors) for part in _slices(w, PARTS)]
+        return _added(_sqlite_in_parallel([unsettled, *settled]))   # the unsettled one (not sliced) first
+    settled = (*facts_sql.settled_counts(w, unit_ids, DOSSIER_COUNTS), divisors)
     if connection.vendor != "postgresql":
-        return _counted(connection, sql, params)
+        return _added([_counted(connection, *unsettled), _counted(connection, *settled)])
     with transaction.atomic():
         with connection.cursor() as cursor:
-            # JIT compiles this big statement for ~2 s at a province-year: more than it saves. The planner
-            # prefers a parallel scan of the wide rows (1.3–1.5 s at 3,000,000 dossiers) or a bitmap scan of
-            # the received-at index (1.7 s) to the parallel index-only scan of the covering index
-            # (dossier_index766: 1.1 s).
-            cursor.execute("SELECT set_config('jit', 'off', true), set_config('enable_seqscan', 'off', true), "
-                           "set_config('enable_bitmapscan', 'off', true)")   # SET LOCAL, in one round trip
-        return _counted(connection, sql, params)
+            # JIT compiles these statements for ~2 s at a province-year: more than it saves.
+            cursor.execute("SELECT set_config('jit', 'off', true)")   # SET LOCAL
+        found = _counted(connection, *unsettled)
+        with connection.cursor() as cursor:
+            # The planner prefers a parallel scan of the wide rows or a bitmap scan of the received-at index to
+            # the parallel index-only scan of the narrow index (dossier_settled766).
+            cursor.execute("SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)")
+        return _added([found, _counted(connection, *settled)])
 
 
-def _counted(conn, sql: str, params: list) -> dict[int, dict[str, float]]:
+def _counted(conn, sql: str, params: list, divisors: dict[str, int]) -> dict[int, dict[str, float]]:
+    """{unit: {name: value}} from a statement whose columns are the unit then ``n_<name>``…; a counter given in
+    ``divisors`` was summed as that many times its count (a bit's value)."""
     with conn.cursor() as cursor:
         cursor.execute(sql, params)
-        names = [c[0] for c in cursor.description]
+        names = [c[0][2:] for c in cursor.description]
         rows = cursor.fetchall()
-    return {row[0]: {k[2:]: (v or 0) for k, v in zip(names[1:], row[1:])} for row in rows}
+    return {row[0]: {k: (v or 0) // divisors[k] if k in divisors else (v or 0) for k, v in zip(names[1:], row[1:])}
+            for row in rows}
+
+
+def _added(parts: list[dict[int, dict[str, float]]]) -> dict[int, dict[str, float]]:
+    """The parts' counts added per unit: every counter is a count or a sum."""
+    result: dict[int, dict[str, float]] = {}
+    for part in parts:
+        for unit, counts in part.items():
+            into = result.setdefault(unit, {})
+            for name, value in counts.items():
+                into[name] = into.get(name, 0) + value
+    return result
 
 
 # SQLite runs a statement on one core: on a database with at least this many dossiers (by the highest id,
-# read from the primary key at no cost) the dossier counts are split into PARTS statements, each over a
-# slice of the period, taken in turn by this connection and a second one in a thread (sqlite3 lets go of
+# read from the primary key at no cost) the settled dossiers' counts are split into PARTS statements, each over
+# a slice of the period, taken in turn by this connection and a second one in a thread (sqlite3 lets go of
 # the GIL while a statement runs). More parts than connections keeps both busy when slices differ in size.
 PARALLEL_FROM = 200_000
 PARTS = 8
@@ -129,25 +151,23 @@ def _slices(w: Window, parts: int) -> list[Window]:
     return [Window(lo, hi, w.cutoff) for lo, hi in zip(edges, edges[1:]) if hi > lo]
 
 
-def _sqlite_in_parallel(w: Window, unit_ids) -> dict[int, dict[str, float]]:
-    """``dossier_counts`` as PARTS statements over consecutive slices of the period, the units named in
-    each (so SQLite seeks every unit's range in the covering index instead of walking all of it), the
-    slices' counts added per unit: every counter is a count or a sum. Each connection reads what was
-    committed when its statement began, so a dossier written meanwhile may be in one slice's counts and
-    not another's — as in any report run while the desk works."""
-    ids = sorted(unit_ids) if unit_ids is not None else list(OrgUnit.objects.order_by("pk").values_list("pk", flat=True))
+def _sqlite_in_parallel(statements: list[tuple[str, list, dict]]) -> list[dict[int, dict[str, float]]]:
+    """Each statement's counts (``_counted``), the statements taken in turn by this connection and a second
+    one in a thread. Each connection reads what was committed when its statement began, so a dossier written
+    meanwhile may be in one statement's counts and not another's — as in any report run while the desk works.
+    The statements are written by the caller, with this thread's connection."""
     work = queue.SimpleQueue()
-    for part in _slices(w, PARTS):   # the statements are written here, with this thread's connection
-        work.put(facts_sql.counts(part, ids, DOSSIER_COUNTS))
+    for statement in statements:
+        work.put(statement)
     parts: list[dict[int, dict[str, float]]] = []
 
     def drain(conn) -> None:
         while True:
             try:
-                sql, params = work.get_nowait()
+                statement = work.get_nowait()
             except queue.Empty:
                 return
-            parts.append(_counted(conn, sql, params))   # list.append: atomic
+            parts.append(_counted(conn, *statement))   # list.append: atomic
 
     alias = connection.alias   # read here: ``connection`` in the thread would be that thread's own
 
@@ -162,13 +182,7 @@ def _sqlite_in_parallel(w: Window, unit_ids) -> dict[int, dict[str, float]]:
         helper = pool.submit(second)
         drain(connection)
         helper.result()   # re-raises the thread's error
-    result: dict[int, dict[str, float]] = {}
-    for part in parts:
-        for unit, counts in part.items():
-            into = result.setdefault(unit, {})
-            for name, value in counts.items():
-                into[name] = into.get(name, 0) + value
-    return result
+    return parts
 
 
 # --- feedback (PAKN) ------------------------------------------------------------------------------
