@@ -624,6 +624,10 @@ def test_slices_cover_the_period_up_to_its_cutoff():
         assert all(a.ends == b.starts and a.starts < a.ends for a, b in zip(parts, parts[1:]))
         assert all(p.cutoff == cutoff and p.starts.microsecond == 0 for p in parts)
     assert _slices(Window(s, e, s), 8) == [Window(s, e, s)]   # a period that has not begun: nothing to cut
+    from motcua.reports import split
+
+    short = s + dt.timedelta(seconds=3)   # fewer whole seconds than parts: no empty slice
+    assert split.edges(s, short, 8) == [s + dt.timedelta(seconds=i) for i in range(4)]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -636,14 +640,15 @@ def test_sqlite_splits_the_dossier_counts_over_two_connections(history, monkeypa
 
     from django.db import connection, transaction
 
+    from motcua.reports import split
     from motcua.reports.index766 import queries
     from motcua.reports.index766.compute import window
 
     if connection.vendor != "sqlite":
         pytest.skip("PostgreSQL runs the one statement over its own parallel workers")
     one = {now: compute(Q1, now=now) for now in (None, dt.datetime(2026, 2, 20, 10, 0, tzinfo=TZ))}
-    assert not queries._parallel(None)   # a few hundred dossiers: below PARALLEL_FROM
-    monkeypatch.setattr(queries, "PARALLEL_FROM", 0)
+    assert not split.worth_it()   # a few hundred dossiers: below PARALLEL_FROM
+    monkeypatch.setattr(split, "PARALLEL_FROM", 0)
     seen: list[tuple[int, int, int]] = []
     counted = queries._counted
 
@@ -655,31 +660,31 @@ def test_sqlite_splits_the_dossier_counts_over_two_connections(history, monkeypa
     monkeypatch.setattr(queries, "_counted", spying)
     for now, expected in one.items():
         seen.clear()
-        split = compute(Q1, now=now)
+        parted = compute(Q1, now=now)
         # the settled dossiers in PARTS slices, the others in one statement
-        assert len(seen) == queries.PARTS + 1 and len({s[0] for s in seen}) == 2 and len({s[1] for s in seen}) == 2
-        assert [(r.unit, r.counts, r.score) for r in split.rows] == [(r.unit, r.counts, r.score) for r in expected.rows]
-        assert (split.total.counts, split.total.score) == (expected.total.counts, expected.total.score)
+        assert len(seen) == split.PARTS + 1 and len({s[0] for s in seen}) == 2 and len({s[1] for s in seen}) == 2
+        assert [(r.unit, r.counts, r.score) for r in parted.rows] == [(r.unit, r.counts, r.score) for r in expected.rows]
+        assert (parted.total.counts, parted.total.score) == (expected.total.counts, expected.total.score)
     # named units: their subtrees, split too
     district = next(r.unit for r in one[None].rows
                     if r.unit.children.exists() and r.counts.get("received"))
     monkeypatch.setattr(queries, "_counted", counted)
-    split = compute(Q1, [district])
-    monkeypatch.setattr(queries, "PARALLEL_FROM", 10**12)
-    assert split.rows[0].counts == compute(Q1, [district]).rows[0].counts and split.rows[0].counts["received"] > 0
-    monkeypatch.setattr(queries, "PARALLEL_FROM", 0)
+    parted = compute(Q1, [district])
+    monkeypatch.setattr(split, "PARALLEL_FROM", 10**12)
+    assert parted.rows[0].counts == compute(Q1, [district]).rows[0].counts and parted.rows[0].counts["received"] > 0
+    monkeypatch.setattr(split, "PARALLEL_FROM", 0)
     with transaction.atomic():
-        assert not queries._parallel(None)
+        assert not split.worth_it()
     with monkeypatch.context() as m:   # a private in-memory database: a second connection would see nothing
         m.setitem(connection.settings_dict, "NAME", ":memory:")
-        assert not queries._parallel(None)
-    assert queries._parallel(None)
+        assert not split.worth_it()
+    assert split.worth_it()
     # an error in either connection's statement reaches the caller: this one's, and the thread's
     monkeypatch.setattr(queries.facts_sql, "counts", lambda *a, **k: ("SELECT no_such_column FROM dossiers_dossier", []))
     with pytest.raises(Exception, match="no_such_column"):
         queries.dossier_counts(window(Q1, None))
     monkeypatch.undo()
-    monkeypatch.setattr(queries, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(split, "PARALLEL_FROM", 0)
 
     def failing_in_the_thread(conn, sql, params, divisors):
         time.sleep(0.02)

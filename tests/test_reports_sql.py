@@ -10,6 +10,7 @@ moved later, waiting for a supplement, paid online, withdrawn), or the equality 
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from django.db import connection
@@ -138,3 +139,44 @@ def test_a_second_supplement_request_is_counted_from_its_rows(history):
     for period in months(dt.date(2025, 11, 1), MONTHS):
         for policy in (Policy(), Policy("instant", "extended")):
             assert as_table(queries.bieu06(period, policy)) == as_table(queries.bieu06_python(period, policy)), period
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_sqlite_splits_the_report_over_two_connections(history, monkeypatch):
+    """On a large SQLite database (reports.split) Biểu 06 runs as split.PARTS statements, each over a slice of
+    the period by reception instant (the first also takes the carried-over dossiers), taken by this connection
+    and a second one in a thread: the report is the one statement's for periods long and short, every
+    grouping, both policies and narrower scopes."""
+    import threading
+
+    from motcua.reports import bieu06_sql, split
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL counts in its own parallel workers")
+    assert not split.worth_it()   # 2,500 dossiers: below PARALLEL_FROM
+    whole = queries.bieu06(Period(dt.date(2026, 2, 1), dt.date(2026, 4, 30)), Policy(), by="unit")
+    busiest = max(whole.rows, key=lambda r: r.counts.received).key[0]
+    sector = queries.bieu06(Period(dt.date(2026, 2, 1), dt.date(2026, 4, 30)), Policy(), by="sector").rows[0].key[0]
+    scopes = [queries.Scope(), queries.resolve_scope(unit=busiest), queries.resolve_scope(sector=sector),
+              queries.resolve_scope(level="commune")]
+    periods = [Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31)), Period(dt.date(2026, 1, 1), dt.date(2026, 3, 31)),
+               Period(dt.date(2025, 1, 1), dt.date(2026, 12, 31)), Period(dt.date(2026, 3, 2), dt.date(2026, 3, 2))]
+    cases = [(p, policy, scope, by) for p in periods for policy in (Policy("date"), Policy("instant", "original"))
+             for scope in scopes for by in queries.GROUPINGS]
+    one = [as_table(queries.bieu06(*case)) for case in cases]
+    assert any(total["received"] for _, total in one) and any(total["carried_over"] for _, total in one)
+
+    monkeypatch.setattr(split, "PARALLEL_FROM", 0)
+    seen: list[tuple[int, int]] = []
+    fetched = bieu06_sql._fetched
+
+    def spying(conn, part):
+        seen.append((threading.get_ident(), id(conn)))
+        time.sleep(0.01)   # each part takes a while, as at a province's scale: both connections get some
+        return fetched(conn, part)
+
+    monkeypatch.setattr(bieu06_sql, "_fetched", spying)
+    for case, expected in zip(cases, one):
+        seen.clear()
+        assert as_table(queries.bieu06(*case)) == expected, case
+        assert len(seen) == split.PARTS and len({s[0] for s in seen}) == 2 and len({s[1] for s in seen}) == 2, case

@@ -16,12 +16,9 @@ seen (a dossier finished after the cutoff is still open at it).
 from __future__ import annotations
 
 import datetime as dt
-import os
-import queue
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
 
@@ -29,6 +26,7 @@ from motcua.catalog.models import FeeItem, LegalBasis, Level, OnlineMode, Proced
 from motcua.dossiers.models import Channel, Dossier
 from motcua.feedback.models import Feedback, FeedbackState
 from motcua.org.models import OrgUnit
+from motcua.reports import split
 from motcua.reports.index766 import facts_sql
 
 __all__ = ["Window", "DOSSIER_COUNTS", "FEEDBACK_COUNTS", "conditions", "dossier_base", "dossier_counts", "feedback_base",
@@ -73,14 +71,16 @@ def dossier_counts(w: Window, unit_ids=None) -> dict[int, dict[str, float]]:
     """{resolving unit id: {received, late, …, elapsed, allowed}}: the dossiers settled before the cutoff summed
     from their stored fact bits (``facts_sql.settled_counts``), the others worked out from their instants
     (``facts_sql.counts``, unsettled), added per unit. Two statements; on a large SQLite database the settled
-    ones are cut into slices of the period taken by two connections (``_sqlite_in_parallel``)."""
+    ones are cut into slices of the period taken by two connections (``split.in_parallel``)."""
     unsettled = (*facts_sql.counts(w, unit_ids, DOSSIER_COUNTS, unsettled=True), {})
     divisors = facts_sql.settled_divisors(DOSSIER_COUNTS)
-    if _parallel(unit_ids):
+    if split.worth_it():
         # the settled ones named by unit, so SQLite seeks every unit's range in the narrow index
         ids = sorted(unit_ids) if unit_ids is not None else list(OrgUnit.objects.order_by("pk").values_list("pk", flat=True))
-        settled = [(*facts_sql.settled_counts(part, ids, DOSSIER_COUNTS), divisors) for part in _slices(w, PARTS)]
-        return _added(_sqlite_in_parallel([unsettled, *settled]))   # the unsettled one (not sliced) first
+        settled = [(*facts_sql.settled_counts(part, ids, DOSSIER_COUNTS), divisors)
+                   for part in _slices(w, split.PARTS)]
+        # the unsettled one (not sliced) first
+        return _added(split.in_parallel([unsettled, *settled], lambda conn, s: _counted(conn, *s)))
     settled = (*facts_sql.settled_counts(w, unit_ids, DOSSIER_COUNTS), divisors)
     if connection.vendor != "postgresql":
         return _added([_counted(connection, *unsettled), _counted(connection, *settled)])
@@ -118,71 +118,14 @@ def _added(parts: list[dict[int, dict[str, float]]]) -> dict[int, dict[str, floa
     return result
 
 
-# SQLite runs a statement on one core: on a database with at least this many dossiers (by the highest id,
-# read from the primary key at no cost) the settled dossiers' counts are split into PARTS statements, each over
-# a slice of the period, taken in turn by this connection and a second one in a thread (sqlite3 lets go of
-# the GIL while a statement runs). More parts than connections keeps both busy when slices differ in size.
-PARALLEL_FROM = 200_000
-PARTS = 8
-
-
-def _parallel(unit_ids) -> bool:
-    """Whether to split: SQLite, a database other connections can open and see the same rows in (not
-    inside a transaction, whose uncommitted rows a second connection would not see), two cores, and
-    enough dossiers for the second connection (~1 ms to open) to pay."""
-    if connection.vendor != "sqlite" or connection.in_atomic_block or (os.cpu_count() or 1) < 2:
-        return False
-    name = str(connection.settings_dict["NAME"])
-    if connection.is_in_memory_db() and "cache=shared" not in name:   # a private in-memory database
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MAX(id) FROM {Dossier._meta.db_table}")
-        return (cursor.fetchone()[0] or 0) >= PARALLEL_FROM
-
-
 def _slices(w: Window, parts: int) -> list[Window]:
     """The period up to its cutoff cut into ``parts`` consecutive windows of (nearly) equal length, each
     with the whole window's cutoff: the facts are still read as of the same instant."""
     starts, ends = w.starts, min(w.ends, w.cutoff)
     if ends <= starts:
         return [w]
-    seconds = (ends - starts).total_seconds()   # whole-second edges: instants compare as text on SQLite
-    edges = [starts + dt.timedelta(seconds=int(seconds * i / parts)) for i in range(parts)] + [ends]
-    return [Window(lo, hi, w.cutoff) for lo, hi in zip(edges, edges[1:]) if hi > lo]
-
-
-def _sqlite_in_parallel(statements: list[tuple[str, list, dict]]) -> list[dict[int, dict[str, float]]]:
-    """Each statement's counts (``_counted``), the statements taken in turn by this connection and a second
-    one in a thread. Each connection reads what was committed when its statement began, so a dossier written
-    meanwhile may be in one statement's counts and not another's — as in any report run while the desk works.
-    The statements are written by the caller, with this thread's connection."""
-    work = queue.SimpleQueue()
-    for statement in statements:
-        work.put(statement)
-    parts: list[dict[int, dict[str, float]]] = []
-
-    def drain(conn) -> None:
-        while True:
-            try:
-                statement = work.get_nowait()
-            except queue.Empty:
-                return
-            parts.append(_counted(conn, *statement))   # list.append: atomic
-
-    alias = connection.alias   # read here: ``connection`` in the thread would be that thread's own
-
-    def second() -> None:
-        conn = connections.create_connection(alias)   # made, used and closed in this thread
-        try:
-            drain(conn)
-        finally:
-            conn.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        helper = pool.submit(second)
-        drain(connection)
-        helper.result()   # re-raises the thread's error
-    return parts
+    cuts = split.edges(starts, ends, parts)
+    return [Window(lo, hi, w.cutoff) for lo, hi in zip(cuts, cuts[1:])]
 
 
 # --- feedback (PAKN) ------------------------------------------------------------------------------
