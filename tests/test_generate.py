@@ -328,3 +328,36 @@ def test_generating_into_a_real_sqlite_file_leaves_a_verified_checkpointed_datab
         assert db.execute("SELECT COUNT(*) FROM dossiers_ledgerevent").fetchone()[0] > 600
     finally:
         db.close()
+
+
+@pytest.mark.skipif(os.environ.get("MOTCUA_TEST_DB", "SQLite") != "SQLite", reason="its own SQLite file; run once")
+def test_one_process_migrates_loads_the_demo_and_generates_into_a_fresh_file(tmp_path):
+    """A script that migrates, loads the demo and generates in one process (as the benches and a provisioning
+    script do): the fresh run's switch back to WAL used to end in "database table is locked" at the closing
+    checkpoint; the file is now synced instead, and is whole and verified afterwards."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
+    env.update(MOTCUA_VAR_DIR=str(tmp_path), PYTHONPATH=str(Path(__file__).resolve().parent.parent / "src"),
+               DJANGO_SETTINGS_MODULE="motcua.settings")
+    script = (
+        "import datetime as dt, django; django.setup()\n"
+        "from django.core.management import call_command\n"
+        "from motcua import demo\n"
+        "from motcua.calendar import TZ\n"
+        "from motcua.dossiers import generate as g\n"
+        "call_command('migrate', verbosity=0); demo.load_demo(); g.provide_role_holders()\n"
+        "r, _, _ = g.generate(dossiers=300, months=3, seed=1, until=dt.datetime(2026, 3, 31, tzinfo=TZ))\n"
+        "print('generated', r.dossiers)\n")
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "generated 300" in done.stdout, done.stderr
+    done = subprocess.run([sys.executable, "-m", "motcua.cli", "verify-ledger"], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0 and "OK   300 hồ sơ" in done.stdout, done.stderr
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "motcua.sqlite3")
+    try:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        db.close()

@@ -2041,8 +2041,9 @@ def _fast_sqlite(connection, fresh: bool = False):
     and no foreign-key lookups, the rows being built from keys read from this database (the tests run
     ``PRAGMA foreign_key_check`` on generated data). A failing batch still rolls back; a power cut or a
     killed process during the run can damage the database (load the demo and generate again). At the
-    end the settings' level is back (WAL, synchronous=NORMAL, foreign keys on) and the closing
-    checkpoint puts everything on disk. Otherwise durability is unchanged."""
+    end the settings' level is back (WAL, synchronous=NORMAL, foreign keys on) and the file is synced to
+    disk (or, when the WAL stayed, the closing checkpoint puts everything there). Otherwise durability is
+    unchanged."""
     if connection.vendor != "sqlite" or connection.in_atomic_block:
         yield
         return
@@ -2056,8 +2057,10 @@ def _fast_sqlite(connection, fresh: bool = False):
                 cursor.execute(f"PRAGMA {pragma} = {value}")
         cursor.execute("PRAGMA journal_mode")
         journal = cursor.fetchone()[0]
+        switched = False
         if fresh and journal == "wal":
             cursor.execute("PRAGMA journal_mode = MEMORY")
+            switched = cursor.fetchone()[0] == "memory"
     try:
         yield
     finally:
@@ -2065,7 +2068,22 @@ def _fast_sqlite(connection, fresh: bool = False):
             cursor.execute(f"PRAGMA journal_mode = {journal}")
             for pragma, value in saved.items():
                 cursor.execute(f"PRAGMA {pragma} = {value}")
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if switched:
+                # the rows went straight into the file, unsynced: sync it. (No checkpoint: the new WAL is empty,
+                # and in a process that had migrated and loaded the demo, SQLite answered it "table is locked".)
+                _fsync(connection.settings_dict["NAME"])
+            else:
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _fsync(path) -> None:
+    import os
+
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def run_bulk(world: World, plans: Iterable[Plan], *, batch_size: int = 2000,
