@@ -37,6 +37,7 @@ import heapq
 import itertools
 import json
 import math
+import os
 import random
 import sqlite3
 import time
@@ -2077,8 +2078,6 @@ def _fast_sqlite(connection, fresh: bool = False):
 
 
 def _fsync(path) -> None:
-    import os
-
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -76,7 +76,7 @@ def aggregate(period: Period, policy: Policy, by: str, where: str = "", where_pa
               ) -> dict[int | None, Counts]:
     """Counts per group value (a resolving unit id or a procedure version id). ``where`` is an extra
     SQL condition on the dossier alias ``d`` (the scope), with its named parameters."""
-    params = {**(where_params or {}), **{k: _param(v) for k, v in _instants(period, policy).items()}}
+    params = _params(period, policy, where_params)
     if split.worth_it():
         return decode(row for rows in split.in_parallel(_slices(period, policy, by, where, params), _fetched)
                       for row in rows)
@@ -218,8 +218,13 @@ def listing(period: Period, policy: Policy, by: str, column: str, where: str = "
         keep += f" AND g IN ({', '.join(str(int(g)) for g in groups) or 'NULL'})"
     sql = f"SELECT code, id FROM ({facts}) f WHERE {keep}"
     with _session() as cursor:
-        cursor.execute(sql, {**(where_params or {}), **{k: _param(v) for k, v in _instants(period, policy).items()}})
+        cursor.execute(sql, _params(period, policy, where_params))
         return cursor.fetchall()
+
+
+def _params(period: Period, policy: Policy, where_params: dict | None) -> dict:
+    """The statement's parameters: the scope's, then the period's instants as the database takes them."""
+    return {**(where_params or {}), **{k: _param(v) for k, v in _instants(period, policy).items()}}
 
 
 def _instants(period: Period, policy: Policy) -> dict[str, dt.datetime]:
