@@ -1165,14 +1165,17 @@ def _iso(ts: int | None) -> str | None:
     return text
 
 
+_CLOCK = [f"T{m // 60:02d}:{m % 60:02d}:" for m in range(1440)]  # minute of the day → "THH:MM:"
+_SECONDS = [f"{s:02d}+00:00" for s in range(60)]
+
+
 def _iso_of(ts: int) -> str:
     day, second = divmod(ts, _DAY)
     text = _DAYS.get(day)
     if text is None:
         text = _DAYS[day] = time.strftime("%Y-%m-%d", time.gmtime(day * _DAY))
-    hour, second = divmod(second, 3600)
-    minute, second = divmod(second, 60)
-    return f"{text}T{hour:02d}:{minute:02d}:{second:02d}+00:00"
+    minute, second = divmod(second, 60)  # pieces from tables: the builder prints a dozen new instants per dossier
+    return text + _CLOCK[minute] + _SECONDS[second]
 
 
 _DECIMALS: dict[Any, str] = {}  # a handful of time limits and extensions: printed once each
