@@ -158,6 +158,21 @@ def test_a_template_gives_way_when_values_coincide():
     assert f({**old, "code": ""}, new, {}, {}) is None  # another field set
 
 
+def test_instants_print_as_the_ledger_prints_them():
+    """_iso (tables of minutes and seconds) against the ledger's own printing, across days, hours, minutes,
+    a leap day and the end of a year."""
+    from motcua.dossiers.ledger import _to_json
+
+    moments = [dt.datetime(2024, 2, 29, 23, 59, 59, tzinfo=dt.timezone.utc),
+               dt.datetime(2025, 12, 31, 23, 59, 59, tzinfo=dt.timezone.utc),
+               dt.datetime(2026, 1, 1, 0, 0, 0, tzinfo=dt.timezone.utc)]
+    base = dt.datetime(2025, 7, 1, tzinfo=dt.timezone.utc)
+    moments += [base + dt.timedelta(seconds=s) for s in range(0, 2 * 86400, 61)]
+    for moment in moments:
+        assert g._iso(int(moment.timestamp())) == _to_json(moment)
+    assert g._iso(None) is None
+
+
 def test_step_dues_on_epoch_seconds_equal_the_calendars(world):
     """The bulk path's step due instants (epoch seconds, no datetimes) are calendar.deadline.step_dues's,
     for every procedure, with and without the paper cut-off and pauses, in every kind of time limit."""
